@@ -1,0 +1,34 @@
+# Every target installs what it needs (uv from PyPI if missing, then the locked venv).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# One Python for image, tests and Pulumi (README: "Why Python 3.12"). A pyenv 3.12 if the
+# machine has one, else whatever python3.12 uv finds or downloads.
+export UV_PYTHON ?= $(or $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))),3.12)
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
+UV := python3 -m uv
+RUN := $(UV) run --locked --all-groups --no-sync
+
+.PHONY: help uv venv test lint typecheck pytest
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+
+venv: uv ## Create/refresh .venv from uv.lock (all groups)
+	@$(UV) sync --locked --all-groups --quiet
+
+test: venv lint typecheck pytest ## The whole offline gate: ruff, pyright, pytest (+coverage)
+
+lint: venv ## ruff lint + format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: venv ## pyright on app/, infra/, ops/, tests/
+	$(RUN) pyright
+
+pytest: venv ## pytest against a throwaway PostgreSQL cluster
+	$(RUN) pytest --cov --cov-report=term --cov-fail-under=85
