@@ -11,6 +11,7 @@ UV := python3 -m uv
 RUN := $(UV) run --locked --all-groups --no-sync
 
 .PHONY: help uv venv test lint typecheck pytest
+.PHONY: bench drills
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,3 +33,15 @@ typecheck: venv ## pyright on app/, infra/, ops/, tests/
 
 pytest: venv ## pytest against a throwaway PostgreSQL cluster
 	$(RUN) pytest --cov --cov-report=term --cov-fail-under=85
+
+# wrk from Debian when it is missing (root only); otherwise bench falls back to its Python
+# load generator and says so in the JSON (`tool`).
+bench: venv ## Benchmarks vs a bare WSGI app: cold start, throughput, DB page at c=80, deps size
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null \
+	  || apt-get install -y -qq wrk >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+	  || echo "wrk could not be installed: using the Python load generator"
+	$(RUN) python -m bench $(BENCH_ARGS)
+
+drills: venv ## Fault drills only (they also run in make test)
+	$(RUN) pytest tests/drills -v

@@ -1,0 +1,103 @@
+"""The image's runtime, rebuilt outside a container: its venv and its CMD.
+
+The image installs only the app's runtime dependencies (``uv sync --locked
+--no-default-groups``, bytecode compiled) and runs the Dockerfile's exec-form CMD from
+WORKDIR /app. Doing the same here keeps dev-only packages (and their ``.pth`` start-up
+hooks) out of the measurement and gives the dependency size the image really ships.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+APP_DIR = REPO / "app"
+DOCKERFILE = REPO / "Dockerfile"
+# What the contract says the CMD is; used only while the Dockerfile does not exist yet.
+CONTRACT_CMD = ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
+_CMD_LINE = re.compile(r"^\s*CMD\s+(\[.*\])\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RuntimeVenv:
+    """A venv holding exactly what the image installs."""
+
+    path: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.path / "bin"
+
+    @property
+    def python(self) -> Path:
+        return self.bin / "python"
+
+    def site_packages(self) -> Path:
+        found = sorted(self.path.glob("lib/python3*/site-packages"))
+        if not found:
+            raise RuntimeError(f"no site-packages under {self.path}: was the venv synced?")
+        return found[0]
+
+
+def build_runtime_venv(path: Path) -> RuntimeVenv:
+    """Sync the runtime dependency set into ``path`` as the Dockerfile does."""
+    env = os.environ | {
+        "UV_PROJECT_ENVIRONMENT": str(path),
+        "UV_COMPILE_BYTECODE": "1",
+        "UV_LINK_MODE": "copy",
+    }
+    # The Makefile's convention: uv is a module of the system python3.
+    command = ["python3", "-m", "uv", "sync", "--locked", "--no-default-groups", "--no-dev"]
+    subprocess.run([*command, "--compile-bytecode", "--quiet"], cwd=REPO, env=env, check=True)  # noqa: S603
+    return RuntimeVenv(path)
+
+
+def tree_size_bytes(root: Path, *, skip_bytecode: bool = False) -> int:
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        if skip_bytecode and "__pycache__" in dirnames:
+            dirnames.remove("__pycache__")
+        for name in filenames:
+            file = Path(dirpath, name)
+            if not file.is_symlink():
+                total += file.stat().st_size
+    return total
+
+
+def dependency_size_mb(venv: RuntimeVenv) -> dict[str, float]:
+    """Size of the installed runtime dependencies, with and without compiled bytecode."""
+    site = venv.site_packages()
+    mib = 1024 * 1024
+    with_bytecode = tree_size_bytes(site) / mib
+    without = tree_size_bytes(site, skip_bytecode=True) / mib
+    return {"total_mb": round(with_bytecode, 1), "without_bytecode_mb": round(without, 1)}
+
+
+def image_command() -> list[str]:
+    """The Dockerfile's exec-form CMD (the last one wins, as in Docker)."""
+    if not DOCKERFILE.exists():
+        return list(CONTRACT_CMD)
+    matches = _CMD_LINE.findall(DOCKERFILE.read_text())
+    if not matches:
+        raise RuntimeError(f"{DOCKERFILE}: no exec-form CMD [...] line; the image needs one")
+    command = json.loads(matches[-1])
+    if not (isinstance(command, list) and all(isinstance(part, str) for part in command)):
+        raise RuntimeError(f"{DOCKERFILE}: CMD must be a JSON list of strings, got {command!r}")
+    return command
+
+
+def hello_command(app_command: list[str]) -> list[str]:
+    """The same command line with the WSGI target swapped for the bare hello app."""
+    targets = [
+        i for i, part in enumerate(app_command) if part.endswith(("wsgi", "wsgi:application"))
+    ]
+    if len(targets) != 1:
+        raise RuntimeError(f"cannot find the one WSGI target in {app_command!r}")
+    swapped = list(app_command)
+    swapped[targets[0]] = "bench.hello:application"
+    return swapped

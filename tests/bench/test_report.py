@@ -1,0 +1,31 @@
+"""Targets are judged against the issue's limits and the run's own connection budget."""
+
+from bench import report
+
+FIGURES = {
+    "cold_start_ratio": 2.0,
+    "live_rps_ratio": 0.9,
+    "db_errors": 0,
+    "db_p99_ms": 120.0,
+    "db_peak_connections": 17,
+    "connection_budget": 16,
+    "deps_total_mb": 66.0,
+}
+
+
+def test_verdicts_flag_a_connection_peak_over_budget_and_pass_the_rest() -> None:
+    rows = {row["key"]: row for row in report.verdicts(FIGURES)}
+
+    assert not rows["db_peak_connections"]["met"]
+    assert rows["db_peak_connections"]["target"] == "<= 16"
+    assert all(row["met"] for key, row in rows.items() if key != "db_peak_connections")
+
+
+def test_verdicts_flag_a_slow_cold_start_and_low_throughput() -> None:
+    rows = {
+        r["key"]: r
+        for r in report.verdicts(FIGURES | {"cold_start_ratio": 2.6, "live_rps_ratio": 0.79})
+    }
+
+    assert not rows["cold_start_ratio"]["met"]
+    assert not rows["live_rps_ratio"]["met"]
