@@ -1,0 +1,156 @@
+"""The GitHub settings project (infra/github/) run under mocks with its real stack file."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.governance.pulumi_program import RecordingMocks, run_program, stack_config
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "infra" / "github"
+sys.path.insert(0, str(PROGRAM))
+
+from repo_resources import STACK_OUTPUT_VARIABLES  # noqa: E402  # pyright: ignore[reportMissingImports]
+from repo_settings import RepoConfigError, parse_repo_settings  # noqa: E402  # pyright: ignore[reportMissingImports]
+
+ENV_TYPE = "github:index/repositoryEnvironment:RepositoryEnvironment"
+POLICY_TYPE = (
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+)
+VARIABLE_TYPE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+RULESET_TYPE = "github:index/repositoryRuleset:RepositoryRuleset"
+
+
+def fake_outputs(stack: str) -> dict[str, str]:
+    project = f"acme-django-{stack}"
+    return {
+        "projectId": project,
+        "region": "europe-west1",
+        "workloadIdentityProvider": f"projects/1{len(stack)}/locations/global/"
+        "workloadIdentityPools/github-actions/providers/github",
+        "deployerServiceAccount": f"deployer@{project}.iam.gserviceaccount.com",
+        "previewerServiceAccount": f"previewer@{project}.iam.gserviceaccount.com",
+        "registryPath": f"europe-west1-docker.pkg.dev/{project}/django",
+        "serviceName": "django-app",
+    }
+
+
+@pytest.fixture(scope="module")
+def program() -> RecordingMocks:
+    outputs = {f"organization/django-gcp/{s}": fake_outputs(s) for s in ("dev", "staging", "prod")}
+    return run_program(
+        PROGRAM,
+        project="django-gcp-github",
+        stack="github",
+        config=stack_config(PROGRAM / "Pulumi.github.yaml"),
+        mocks=RecordingMocks(stack_outputs=outputs),
+    )
+
+
+def test_reads_each_gcp_stack_once(program: RecordingMocks):
+    assert sorted(program.stack_references) == [
+        "organization/django-gcp/dev",
+        "organization/django-gcp/prod",
+        "organization/django-gcp/staging",
+    ]
+
+
+def test_each_environment_deploys_only_from_its_branch(program: RecordingMocks):
+    envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
+    assert set(envs) == {"dev", "staging", "prod"}
+    for inputs in envs.values():
+        assert inputs["deploymentBranchPolicy"] == {
+            "customBranchPolicies": True,
+            "protectedBranches": False,
+        }
+    policies = {
+        r.inputs["environment"]: r.inputs["branchPattern"] for r in program.of_type(POLICY_TYPE)
+    }
+    assert policies == {"dev": "develop", "staging": "homolog", "prod": "main"}
+
+
+def test_prod_needs_two_reviewers_and_no_self_review(program: RecordingMocks):
+    envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
+    prod = envs["prod"]
+    reviewers = prod["reviewers"][0]
+    assert len(reviewers.get("teams", [])) + len(reviewers.get("users", [])) >= 2
+    assert prod["preventSelfReview"] is True
+    assert prod["canAdminsBypass"] is False
+    assert "reviewers" not in envs["dev"] or not envs["dev"]["reviewers"]
+
+
+def test_environment_variables_come_from_their_own_stack(program: RecordingMocks):
+    values = {
+        (r.inputs["environment"], r.inputs["variableName"]): r.inputs["value"]
+        for r in program.of_type(VARIABLE_TYPE)
+    }
+    for env in ("dev", "staging", "prod"):
+        outputs = fake_outputs(env)
+        for variable, output in STACK_OUTPUT_VARIABLES.items():
+            assert values[(env, variable)] == outputs[output], (env, variable)
+        assert values[(env, "PULUMI_BACKEND_URL")] == "gs://acme-pulumi-state"
+        assert values[(env, "PULUMI_SECRETS_PROVIDER")].startswith("gcpkms://projects/")
+        assert values[(env, "PULUMI_STACK")] == env
+    assert values[("prod", "WIF_PROVIDER")] != values[("dev", "WIF_PROVIDER")]
+
+
+def test_main_and_homolog_only_change_through_checked_reviewed_pull_requests(
+    program: RecordingMocks,
+):
+    rulesets = {r.inputs["name"]: r.inputs for r in program.of_type(RULESET_TYPE)}
+    assert set(rulesets) >= {"protect-main", "protect-homolog"}
+    for name, ruleset in rulesets.items():
+        branch = name.removeprefix("protect-")
+        assert ruleset["enforcement"] == "active"
+        assert ruleset["conditions"]["refName"]["includes"] == [f"refs/heads/{branch}"]
+        assert not ruleset.get("bypassActors")
+        rules = ruleset["rules"]
+        assert rules["deletion"] is True
+        assert rules["nonFastForward"] is True
+        assert rules["pullRequest"]["requiredApprovingReviewCount"] >= 1
+        checks = rules["requiredStatusChecks"]["requiredChecks"]
+        assert checks
+        assert all(c["integrationId"] == 15368 for c in checks)
+    assert rulesets["protect-main"]["rules"]["pullRequest"]["requiredApprovingReviewCount"] >= 2
+
+
+def _raw() -> dict:
+    config = stack_config(PROGRAM / "Pulumi.github.yaml")
+    prefix = "django-gcp-github:"
+    return {
+        k.removeprefix(prefix): json.loads(v) if v[:1] in "[{" else v
+        for k, v in config.items()
+        if k.startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda r: r.update(pulumiBackendUrl="s3://x"), "pulumiBackendUrl"),
+        (lambda r: r.update(pulumiSecretsProvider="passphrase"), "pulumiSecretsProvider"),
+        (lambda r: r["environments"][2].update(branch="develop"), "environments[2].branch"),
+        (lambda r: r["environments"][2].update(reviewerTeams=[1]), "environments[2].reviewerTeams"),
+        (
+            lambda r: r["environments"][0].update(reviewerUsers=["octocat"]),
+            "environments[0].reviewerUsers",
+        ),
+        (lambda r: r["environments"].pop(), "environments"),
+        (
+            lambda r: r["protectedBranches"][0].update(requiredApprovals=1),
+            "protectedBranches[0].requiredApprovals",
+        ),
+        (lambda r: r["protectedBranches"].pop(), "protectedBranches"),
+        (lambda r: r.update(requiredChecks=[]), "requiredChecks"),
+    ],
+)
+def test_bad_config_names_the_key(mutate, key):
+    raw = _raw()
+    mutate(raw)
+    with pytest.raises(RepoConfigError, match=re.escape(f"django-gcp-github:{key} =")):
+        parse_repo_settings(raw)
