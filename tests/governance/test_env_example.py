@@ -1,0 +1,103 @@
+"""`.env.example` lists exactly what the app reads; infra's env satisfies production settings."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.governance.env_reads import app_variables, variables_read
+
+ROOT = Path(__file__).resolve().parents[2]
+LINE = re.compile(r"^#?\s?([A-Z][A-Z0-9_]+)=(.*)$")
+
+
+def example_variables() -> dict[str, str]:
+    found = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        match = LINE.match(line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def test_the_reader_finds_every_access_style():
+    source = (
+        'import os\nenv_bool("A", True)\nos.environ.get("B")\nos.environ["C"]\n'
+        'os.getenv("D")\nos.environ.setdefault("E", "x")\nenv_required("F", "hint")\n'
+        'other("G")\n'
+    )
+    assert variables_read(source) == {"A", "B", "C", "D", "E", "F"}
+
+
+def test_every_variable_the_app_reads_is_documented():
+    read = app_variables(ROOT / "app")
+    assert "DJANGO_SECRET_KEY" in read, "the AST scan found nothing: did app/config move?"
+    missing = {
+        name: sorted(files) for name, files in read.items() if name not in example_variables()
+    }
+    assert not missing, f"add these to .env.example (variable -> files reading it): {missing}"
+
+
+def test_every_documented_variable_is_read_by_the_app():
+    stale = set(example_variables()) - set(app_variables(ROOT / "app"))
+    assert not stale, f"nothing in app/ reads {sorted(stale)}: remove them from .env.example"
+
+
+def test_local_settings_start_with_the_example_values(tmp_path):
+    env = {**os.environ, **example_variables()}
+    env.pop("DB_HOST")  # the documented no-database path: embedded SQLite under .local/
+    check = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {check}"],
+        cwd=ROOT / "app",
+        env={**env, "PYTHONPATH": str(ROOT / "app")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "change-me-local-only"]
+
+
+def _production_env(stack: str) -> dict[str, str]:
+    """The plain variables infra puts on the service for `stack`, with fake secret values."""
+    sys.path.insert(0, str(ROOT / "infra"))
+    from app_env import app_environment  # pyright: ignore[reportMissingImports]
+
+    from stack_config import parse_stack_config  # pyright: ignore[reportMissingImports]
+
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("django-gcp:")}
+    parsed = parse_stack_config(
+        raw, stack=stack, project=config["gcp:project"], region=config["gcp:region"]
+    )
+    connection = f"{parsed.project}:{parsed.region}:{parsed.database.instance_name}"
+    env = {
+        name: value if isinstance(value, str) else f"/cloudsql/{connection}"
+        for name, value in app_environment(parsed, connection).items()
+    }
+    return {**env, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DB_PASSWORD": "fake"}
+
+
+def test_production_settings_accept_what_infra_sets_on_cloud_run():
+    for stack in ("dev", "staging", "prod"):
+        infra_env = _production_env(stack)
+        unread = set(infra_env) - set(app_variables(ROOT / "app"))
+        assert not unread, f"infra sets {sorted(unread)} on {stack}, but the app never reads them"
+        done = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup()"],
+            cwd=ROOT / "app",
+            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "app"), **infra_env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, (
+            f"{stack}: production settings refused infra's env:\n{done.stderr}"
+        )
