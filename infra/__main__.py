@@ -1,0 +1,177 @@
+"""Pulumi program: stack config -> components -> stack outputs. See README, section infra."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pulumi
+from app_env import CONTAINER_PORT, app_environment
+from connection_budget import check_connection_budget
+from revisions import revision_name, traffic_targets
+
+from components.apis import Apis, ApisArgs
+from components.database import Database, DatabaseArgs
+from components.federation import FederationArgs, GithubFederation
+from components.identity import Identity, IdentityArgs
+from components.migration_job import MigrationJob, MigrationJobArgs
+from components.monitoring import Monitoring, MonitoringArgs
+from components.registry import Registry, RegistryArgs
+from components.secrets import Secrets, SecretsArgs
+from components.service import CloudRunService, ServiceArgs
+from stack_config import load_stack_config
+
+config = load_stack_config()
+budget = check_connection_budget(config)
+db_cfg, run_cfg, project = config.database, config.run, config.project
+
+apis = Apis("apis", ApisArgs(project=project))
+after_apis = pulumi.ResourceOptions(depends_on=apis.enabled)
+identity = Identity(
+    "identity",
+    IdentityArgs(project=project, prefix=config.service_name, environment=config.environment),
+    after_apis,
+)
+federation = GithubFederation(
+    "github",
+    FederationArgs(
+        project=project,
+        project_number=config.project_number,
+        pool_id=config.github.pool_id,
+        repository_id=config.github.repository_id,
+        repository_owner_id=config.github.repository_owner_id,
+        environment=config.environment,
+        branch=config.github.branch,
+        deployer_account=identity.deployer.name,
+        previewer_account=identity.previewer.name,
+    ),
+    after_apis,
+)
+registry = Registry(
+    "registry",
+    RegistryArgs(
+        project=project,
+        region=config.region,
+        repository_id=config.registry.repository_id,
+        keep_recent=config.registry.keep_recent,
+        delete_untagged_after_days=config.registry.delete_untagged_after_days,
+        writers=(identity.deployer.member,),
+    ),
+    after_apis,
+)
+database = Database(
+    "database",
+    DatabaseArgs(
+        project=project,
+        region=config.region,
+        deletion_protection=config.deletion_protection,
+        **{k: v for k, v in asdict(db_cfg).items() if k != "reserved_connections"},
+    ),
+    after_apis,
+)
+secrets = Secrets(
+    "secrets",
+    SecretsArgs(
+        project=project,
+        db_password=database.password.result,
+        app_secrets=config.app_secrets,
+        runtime_member=identity.runtime.member,
+        migrator_member=identity.migrator.member,
+        deletion_protection=config.deletion_protection,
+    ),
+    after_apis,
+)
+
+latest_revision = revision_name(config)
+traffic = traffic_targets(config)
+if config.image is not None and latest_revision is not None:
+    env = app_environment(config, database.connection_name)
+    # The revision may only start once its secrets are readable by its identity.
+    after_secrets = pulumi.ResourceOptions(depends_on=[*apis.enabled, secrets])
+    CloudRunService(
+        "service",
+        ServiceArgs(
+            project=project,
+            region=config.region,
+            service_name=config.service_name,
+            image=config.image,
+            revision=latest_revision,
+            service_account=identity.runtime.email,
+            connection_name=database.connection_name,
+            env=env,
+            secret_env=tuple(secrets.runtime_env),
+            cpu=run_cfg.cpu,
+            memory=run_cfg.memory,
+            concurrency=run_cfg.concurrency,
+            timeout_seconds=run_cfg.timeout_seconds,
+            min_instances=run_cfg.min_instances,
+            max_instances=run_cfg.max_instances,
+            port=CONTAINER_PORT,
+            traffic=traffic,
+            ingress=config.access.ingress,
+            public=config.access.public,
+            invokers=config.access.invokers,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_secrets,
+    )
+    MigrationJob(
+        "migration",
+        MigrationJobArgs(
+            project=project,
+            region=config.region,
+            job_name=config.migration_job_name,
+            image=config.image,
+            service_account=identity.migrator.email,
+            connection_name=database.connection_name,
+            env=env,
+            secret_env=tuple(secrets.migrator_env),
+            timeout_seconds=config.migration.timeout_seconds,
+            max_retries=config.migration.max_retries,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_secrets,
+    )
+
+alerts = config.alerts
+Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        project=project,
+        environment=config.environment,
+        service_name=config.service_name,
+        service_host=config.service_host,
+        uptime_check=config.access.public and config.access.ingress == "all",
+        job_name=config.migration_job_name,
+        database_id=f"{project}:{db_cfg.instance_name}",
+        emails=alerts.emails,
+        error_rate=alerts.error_rate,
+        latency_p95_ms=alerts.latency_p95_ms,
+        cpu_utilization=alerts.cpu_utilization,
+        memory_utilization=alerts.memory_utilization,
+        sql_cpu_utilization=alerts.sql_cpu_utilization,
+        sql_disk_utilization=alerts.sql_disk_utilization,
+        max_connections=db_cfg.max_connections,
+        connections_fraction=alerts.connections_fraction,
+    ),
+    after_apis,
+)
+
+pulumi.export("projectId", project)
+pulumi.export("region", config.region)
+pulumi.export("serviceName", config.service_name)
+pulumi.export("serviceUrl", f"https://{config.service_host}")
+pulumi.export("candidateUrl", f"https://{config.candidate_host}")
+pulumi.export("registryPath", config.registry_path)
+pulumi.export("image", config.image)
+pulumi.export("latestRevision", latest_revision)
+pulumi.export("traffic", [asdict(target) for target in traffic])
+pulumi.export("migrationJobName", config.migration_job_name)
+pulumi.export("workloadIdentityProvider", federation.provider_name)
+pulumi.export("deployerServiceAccount", identity.deployer.email)
+pulumi.export("previewerServiceAccount", identity.previewer.email)
+pulumi.export("dbInstanceName", database.instance.name)
+pulumi.export("dbConnectionName", database.connection_name)
+pulumi.export("rolloutSteps", list(config.rollout_steps))
+pulumi.export("errorRateThreshold", alerts.error_rate)
+pulumi.export("latencyP95ThresholdMs", alerts.latency_p95_ms)
+pulumi.export("connectionBudget", budget.as_output())

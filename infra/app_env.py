@@ -1,0 +1,51 @@
+"""The app's environment variables (contract: COMMON.md), derived from the stack config."""
+
+from __future__ import annotations
+
+import pulumi
+
+from stack_config import StackConfig
+
+CLOUDSQL_MOUNT = "/cloudsql"
+CONTAINER_PORT = 8080
+
+
+def allowed_hosts(config: StackConfig) -> list[str]:
+    """The deterministic URL, the candidate tag's URL and the custom domain, if any."""
+    hosts = [config.service_host, config.candidate_host]
+    if config.custom_domain:
+        hosts.append(config.custom_domain)
+    return hosts
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def app_environment(
+    config: StackConfig, connection_name: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """Plain (non-secret) variables shared by the service and the migration job."""
+    hosts = allowed_hosts(config)
+    django = config.django
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_ALLOWED_HOSTS": ",".join(hosts),
+        "DJANGO_CSRF_TRUSTED_ORIGINS": ",".join(f"https://{host}" for host in hosts),
+        "DJANGO_SECURE_SSL_REDIRECT": "true",
+        "DJANGO_SECURE_HSTS_SECONDS": str(django.hsts_seconds),
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": _flag(django.hsts_include_subdomains),
+        "DJANGO_SECURE_HSTS_PRELOAD": _flag(django.hsts_preload),
+        "DJANGO_SECURE_COOKIES": "true",
+        # Cloud Run terminates TLS and forwards the original scheme in this header.
+        "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+        "DJANGO_LOG_LEVEL": django.log_level,
+        "DB_NAME": config.database.database_name,
+        "DB_USER": config.database.user_name,
+        "DB_HOST": pulumi.Output.concat(CLOUDSQL_MOUNT, "/", connection_name),
+        "DB_PORT": "5432",
+        "DB_CONNECT_TIMEOUT": "5",
+        "DB_POOL_MAX_SIZE": str(config.gunicorn.db_pool_size),
+        "GUNICORN_WORKERS": str(config.gunicorn.workers),
+        "GUNICORN_THREADS": str(config.gunicorn.threads),
+    }

@@ -1,0 +1,100 @@
+"""Secret Manager: generated Django key, the DB password, and extra app secrets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+from pulumi_gcp import secretmanager
+from stack_settings import AppSecret
+
+from components import PROJECT, child_opts
+
+ACCESSOR = "roles/secretmanager.secretAccessor"
+
+
+@dataclass(frozen=True)
+class SecretEnv:
+    """An environment variable Cloud Run fills from a secret version."""
+
+    env: str
+    secret: pulumi.Input[str]
+    version: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class SecretsArgs:
+    """Secrets to declare and the identities that may read them."""
+
+    project: str
+    db_password: pulumi.Input[str]
+    app_secrets: tuple[AppSecret, ...]
+    runtime_member: pulumi.Input[str]
+    migrator_member: pulumi.Input[str]
+    deletion_protection: bool
+
+
+class Secrets(pulumi.ComponentResource):
+    """Each secret gets its own accessor bindings; nothing is granted project-wide."""
+
+    def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{PROJECT}:secrets:Secrets", name, None, opts)
+        self._name, self._args, self._opts = name, args, opts
+        both = (args.runtime_member, args.migrator_member)
+        secret_key = random.RandomPassword(
+            f"{name}-django-secret-key-value",
+            length=64,
+            override_special="!@#%^&*(-_=+)",
+            opts=child_opts(self, opts),
+        )
+        # The program owns these versions, so revisions reference the exact version number:
+        # a new value only reaches a revision through a new `pulumi up` (and a new revision).
+        self.runtime_env: list[SecretEnv] = []
+        self.migrator_env: list[SecretEnv] = []
+        for env, secret_id, value in (
+            ("DJANGO_SECRET_KEY", "django-secret-key", secret_key.result),
+            ("DB_PASSWORD", "db-password", args.db_password),
+        ):
+            secret = self._secret(secret_id, both)
+            version = secretmanager.SecretVersion(
+                f"{name}-{secret_id}-version",
+                secret=secret.id,
+                secret_data=value,
+                opts=child_opts(self, opts),
+            )
+            ref = SecretEnv(env, secret.secret_id, version.version)
+            self.runtime_env.append(ref)
+            self.migrator_env.append(ref)
+        # Extra secrets are created empty; their values are added out of band (README), so
+        # the program does not own a version and revisions read `latest` at start.
+        for extra in args.app_secrets:
+            secret = self._secret(extra.secret_id, (args.runtime_member,))
+            self.runtime_env.append(SecretEnv(extra.env, secret.secret_id, "latest"))
+        self.register_outputs({"secrets": [ref.env for ref in self.runtime_env]})
+
+    def _secret(
+        self, secret_id: str, readers: tuple[pulumi.Input[str], ...]
+    ) -> secretmanager.Secret:
+        name, args, opts = self._name, self._args, self._opts
+        secret = secretmanager.Secret(
+            f"{name}-{secret_id}",
+            project=args.project,
+            secret_id=secret_id,
+            replication=secretmanager.SecretReplicationArgs(
+                auto=secretmanager.SecretReplicationAutoArgs()
+            ),
+            deletion_protection=args.deletion_protection,
+            labels={"app": "django-gcp"},
+            opts=child_opts(self, opts),
+        )
+        for role_name, member in zip(("runtime", "migrator"), readers, strict=False):
+            secretmanager.SecretIamMember(
+                f"{name}-{secret_id}-{role_name}-accessor",
+                project=args.project,
+                secret_id=secret.secret_id,
+                role=ACCESSOR,
+                member=member,
+                opts=child_opts(self, opts),
+            )
+        return secret

@@ -1,0 +1,181 @@
+"""Run the Pulumi program in-process under mocks and collect what it would declare.
+
+This does what Pulumi's Python language host does (`runpy.run_path("infra",
+run_name="__main__")` with the stack's config in PULUMI_CONFIG), but against
+`pulumi.runtime.set_mocks` instead of a deployment engine, so it needs no CLI, no
+credentials and no network. Used by tests/infra and by the offline plan (infra/plan.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import runpy
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime import stack as runtime_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "infra"
+PROJECT = "django-gcp"
+# Stands in for the image CD deploys; any digest works, this one is recognisable.
+EXAMPLE_IMAGE = (
+    "europe-west1-docker.pkg.dev/acme-django-{stack}/django/app@sha256:" + "ab12cd34" * 8
+)
+
+
+@dataclass
+class Resource:
+    """One declared resource: its type token, logical name and inputs (as the engine sees)."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None = None
+
+
+@dataclass
+class ProgramRun:
+    """Everything one mocked run declared and exported."""
+
+    stack: str
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> Resource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """The `config:` block of Pulumi.<stack>.yaml as plain values."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack file {path.name} (stacks: dev, staging, prod)")
+    data = yaml.safe_load(path.read_text()) or {}
+    return dict(data.get("config") or {})
+
+
+def _wire(value: Any) -> str:
+    """How the CLI passes a config value to the language host: strings, objects as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _qualify(key: str) -> str:
+    return key if ":" in key else f"{PROJECT}:{key}"
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Echo inputs and add the few computed outputs the program reads."""
+
+    def __init__(self, run: ProgramRun, config: Mapping[str, Any]) -> None:
+        self.run = run
+        self.project = str(config.get("gcp:project", "project"))
+        self.region = str(config.get("gcp:region", "region"))
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        self.run.resources.append(Resource(args.typ, args.name, inputs))
+        state = {**inputs, **self._computed(args.typ, args.name, inputs)}
+        return f"{args.name}-id", state
+
+    def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        project = inputs.get("project", self.project)
+        if typ == "gcp:serviceaccount/account:Account":
+            email = f"{inputs['accountId']}@{project}.iam.gserviceaccount.com"
+            return {
+                "email": email,
+                "member": f"serviceAccount:{email}",
+                "name": f"projects/{project}/serviceAccounts/{email}",
+            }
+        if typ == "gcp:sql/databaseInstance:DatabaseInstance":
+            return {"connectionName": f"{project}:{self.region}:{inputs['name']}"}
+        if typ == "gcp:secretmanager/secretVersion:SecretVersion":
+            return {"version": "1", "name": f"{inputs.get('secret')}/versions/1"}
+        if typ == "random:index/randomPassword:RandomPassword":
+            return {"result": "x" * int(inputs.get("length", 16))}
+        if typ == "gcp:monitoring/notificationChannel:NotificationChannel":
+            return {"name": f"projects/{project}/notificationChannels/{name}"}
+        if typ == "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            return {"uptimeCheckId": f"{name}-check"}
+        if typ == "gcp:cloudrunv2/service:Service":
+            return {"uri": f"https://{inputs['name']}-mock.{self.region}.run.app"}
+        return {}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        raise AssertionError(f"the program must not call data sources; it called {args.token}")
+
+
+@contextmanager
+def _environment(config: Mapping[str, str]) -> Iterator[None]:
+    saved = os.environ.get("PULUMI_CONFIG")
+    os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PULUMI_CONFIG", None)
+        else:
+            os.environ["PULUMI_CONFIG"] = saved
+
+
+def program_config(
+    stack: str, overrides: Mapping[str, Any] | None = None, *, with_image: bool = True
+) -> dict[str, str]:
+    """Stack file + the per-deploy keys CD would set (+ overrides; None deletes a key)."""
+    raw = {_qualify(k): v for k, v in stack_config(stack).items()}
+    if with_image:
+        raw[_qualify("image")] = EXAMPLE_IMAGE.format(stack=stack)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            raw.pop(_qualify(key), None)
+        else:
+            raw[_qualify(key)] = value
+    return {key: _wire(value) for key, value in raw.items()}
+
+
+def run_program(
+    stack: str, overrides: Mapping[str, Any] | None = None, *, with_image: bool = True
+) -> ProgramRun:
+    """Run infra/ for `stack` under mocks; raises what the program raises (e.g. ConfigError)."""
+    config = program_config(stack, overrides, with_image=with_image)
+    run = ProgramRun(stack)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        with _environment(config):
+            runtime_settings.reset_options()
+            runtime_config.set_all_config({}, [])  # config comes from PULUMI_CONFIG only
+            pulumi.runtime.set_mocks(
+                _Mocks(run, config), project=PROJECT, stack=stack, preview=True
+            )
+            loop.run_until_complete(_execute(run))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return run
+
+
+async def _execute(run: ProgramRun) -> None:
+    runpy.run_path(str(PROGRAM), run_name="__main__")
+    await runtime_stack.wait_for_rpcs()
+    root = runtime_settings.get_root_resource()
+    exported = getattr(root, "outputs", {})
+    for name, value in exported.items():
+        run.outputs[name] = await pulumi.Output.from_input(value).future()
