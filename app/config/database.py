@@ -1,0 +1,70 @@
+"""DATABASES["default"] from DB_* components (never a DATABASE_URL: a password with an @
+or a Cloud SQL socket path does not survive URL quoting well).
+
+Connection reuse is psycopg's pool (Django 5.1+ ``OPTIONS["pool"]``), not CONN_MAX_AGE:
+one pool per process, at most ``DB_POOL_MAX_SIZE`` connections, so the ceiling per Cloud
+Run instance is GUNICORN_WORKERS x DB_POOL_MAX_SIZE and the infra can budget it against
+the instance's max_connections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.env import env_float, env_int, env_str
+
+# The gthread worker serves at most GUNICORN_THREADS requests at once, so a pool of that
+# size never makes a request wait for a connection.
+DEFAULT_THREADS = 8
+
+
+def pool_max_size() -> int:
+    """Connections one process may hold (DB_POOL_MAX_SIZE, default GUNICORN_THREADS)."""
+    threads = env_int("GUNICORN_THREADS", DEFAULT_THREADS, minimum=1)
+    return env_int("DB_POOL_MAX_SIZE", threads, minimum=1)
+
+
+def pool_options() -> dict[str, Any]:
+    """psycopg_pool.ConnectionPool arguments tuned so an outage is seen and healed fast."""
+    max_size = pool_max_size()
+    return {
+        "min_size": min(env_int("DB_POOL_MIN_SIZE", 1), max_size),
+        "max_size": max_size,
+        # How long a request waits for a connection: when the database is down this is
+        # how long /health/ready/ takes to say 503, so it stays well under probe timeouts.
+        "timeout": env_float("DB_POOL_TIMEOUT", 2.0),
+        # The pool gives up a reconnection attempt after this long; the next request then
+        # starts a fresh one at once instead of waiting out an exponential backoff, so the
+        # app recovers within seconds of the database coming back, without a restart.
+        "reconnect_timeout": env_float("DB_POOL_RECONNECT_TIMEOUT", 5.0),
+        "max_idle": env_float("DB_POOL_MAX_IDLE", 300.0),
+        "max_lifetime": env_float("DB_POOL_MAX_LIFETIME", 1800.0),
+    }
+
+
+def postgres_database(*, pool: bool) -> dict[str, Any]:
+    """The PostgreSQL settings dict; DB_HOST is a host name or a socket directory."""
+    options: dict[str, Any] = {
+        # libpq's floor is 2 s; a dead host must not hang a request for the OS default.
+        "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3, minimum=2),
+        "application_name": env_str("K_SERVICE", "django-gcp"),
+    }
+    if pool:
+        options["pool"] = pool_options()
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": env_str("DB_NAME", "app"),
+        "USER": env_str("DB_USER", "app"),
+        "PASSWORD": env_str("DB_PASSWORD"),
+        # /cloudsql/<project>:<region>:<instance> on Cloud Run: libpq treats a leading
+        # slash as a unix socket directory, which is where Cloud Run mounts the proxy.
+        "HOST": env_str("DB_HOST"),
+        "PORT": env_str("DB_PORT", "5432"),
+        # Pooling and persistent connections are exclusive: the pool owns reuse.
+        "CONN_MAX_AGE": 0,
+        # With a pool Django turns this into the pool's check= (ConnectionPool.
+        # check_connection): a connection that died with the server (failover,
+        # maintenance) is replaced before a request gets it, instead of failing it.
+        "CONN_HEALTH_CHECKS": pool,
+        "OPTIONS": options,
+    }

@@ -1,0 +1,49 @@
+"""gunicorn for Cloud Run (the image's CMD: gunicorn --config config/gunicorn.py config.wsgi).
+
+https://docs.gunicorn.org/en/stable/settings.html; GUNICORN_CMD_ARGS still overrides any of
+this (the tests use it to bind 127.0.0.1).
+"""
+
+import os
+
+# Cloud Run sends traffic to $PORT on all interfaces of the container.
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8080')}"]
+
+# Threads, not processes, carry concurrency: requests mostly wait on the database, and each
+# process holds its own pool (per-instance connections = workers x DB_POOL_MAX_SIZE).
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+
+# Cloud Run enforces the request timeout itself; a gunicorn timeout would only kill
+# workers busy with slow-but-legitimate requests.
+timeout = 0
+# Cloud Run sends SIGTERM and SIGKILLs 10 s later: finish in-flight requests before that.
+graceful_timeout = 8
+# Cloud Run's front end keeps connections to the container open between requests.
+keepalive = 5
+
+# The Django middleware writes one JSON line per request (with trace ids), so gunicorn's
+# own access log would only duplicate it. Its error log uses the same JSON shape.
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        },
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}

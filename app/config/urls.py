@@ -1,0 +1,14 @@
+"""URL routes. The health paths are also answered by HealthProbeMiddleware before the host
+and HTTPS checks; listing them here keeps them reversible and testable as ordinary views."""
+
+from django.contrib import admin
+from django.urls import path
+
+from core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/live/", views.live, name="health-live"),
+    path("health/ready/", views.ready, name="health-ready"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,17 @@
+#!/usr/bin/env python
+"""Django's command-line utility; the image's WORKDIR holds this file."""
+
+import os
+import sys
+
+
+def main() -> None:
+    # Outside the image nothing sets the module: a developer gets the local settings.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
