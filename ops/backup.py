@@ -1,0 +1,78 @@
+"""On-demand Cloud SQL backup before prod migrations (sqladmin backupRuns.insert + wait).
+
+    python -m ops.backup --outputs candidate.json [--timeout 1800]
+
+Exit codes: 0 backup done, 1 it failed or timed out, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from ops.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
+from ops.outputs import OutputError, load
+
+SQLADMIN = "https://sqladmin.googleapis.com/v1"
+
+
+def take_backup(
+    session: HttpSession,
+    *,
+    project: str,
+    instance: str,
+    description: str,
+    timeout: float = 1800.0,
+    interval: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Start a backup run and wait for its operation; returns the operation name."""
+    operation = call(
+        session,
+        "POST",
+        f"{SQLADMIN}/projects/{project}/instances/{instance}/backupRuns",
+        body={"description": description},
+    )
+    name = operation.get("name")
+    if not name:
+        raise GoogleApiError(f"backupRuns.insert returned no operation: {operation!r:.300}")
+
+    def poll() -> dict | None:
+        current = call(session, "GET", f"{SQLADMIN}/projects/{project}/operations/{name}")
+        return current if current.get("status") == "DONE" else None
+
+    done = wait_for(
+        poll, what=f"backup of {instance} (operation {name})", timeout=timeout,
+        interval=interval, sleep=sleep,
+    )  # fmt: skip
+    errors = (done.get("error") or {}).get("errors") or []
+    if errors:
+        reasons = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
+        raise GoogleApiError(f"backup of {instance} failed (operation {name}): {reasons}")
+    return str(name)
+
+
+def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.backup", description=__doc__)
+    parser.add_argument("--outputs", required=True, help="stack outputs JSON")
+    parser.add_argument("--description", default="pre-migration backup (CD)")
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    args = parser.parse_args(argv)
+    try:
+        outputs = load(args.outputs)
+        project, instance = outputs.text("projectId"), outputs.text("dbInstanceName")
+        operation = take_backup(
+            session or authorized_session(), project=project, instance=instance,
+            description=args.description, timeout=args.timeout,
+        )  # fmt: skip
+    except (OutputError, GoogleApiError, TimeoutError) as exc:
+        print(f"backup FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup of {project}/{instance} done (operation {operation})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
