@@ -12,6 +12,7 @@ RUN := $(UV) run --locked --all-groups --no-sync
 
 .PHONY: help uv venv test lint typecheck pytest
 .PHONY: bench drills
+.PHONY: run collectstatic
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,3 +46,17 @@ bench: venv ## Benchmarks vs a bare WSGI app: cold start, throughput, DB page at
 
 drills: venv ## Fault drills only (they also run in make test)
 	$(RUN) pytest tests/drills -v
+
+# `make run`: the app on this machine. SQLite under .local/ unless DB_HOST points at a
+# PostgreSQL (then the same DB_* variables as production). LOCAL_PORT=9000 to move it.
+LOCAL_PORT ?= 8000
+run: venv ## Serve the app locally (migrated, seeded) and print its URL
+	@cd app && DJANGO_SETTINGS_MODULE=config.settings.local $(RUN) python manage.py migrate_and_seed --verbosity 0
+	@echo "django-gcp is serving on http://127.0.0.1:$(LOCAL_PORT)/  (Ctrl-C stops it)"
+	@cd app && DJANGO_SETTINGS_MODULE=config.settings.local $(RUN) python manage.py runserver 127.0.0.1:$(LOCAL_PORT)
+
+collectstatic: venv ## Collect static files as the image build does (production storage)
+	cd app && DJANGO_SETTINGS_MODULE=config.settings.production \
+	  DJANGO_SECRET_KEY=collectstatic-placeholder-not-a-secret-never-used-at-runtime \
+	  DJANGO_ALLOWED_HOSTS=build.invalid DB_HOST=build.invalid \
+	  $(RUN) python manage.py collectstatic --noinput --verbosity 0
