@@ -18,10 +18,10 @@ from bench.runtime import (
     build_runtime_venv,
     dependency_size_mb,
     hello_command,
-    image_command,
 )
 from bench.server import Server, build_image_root, get_status, hello_env, server_env
 from bench.stack import ProcessShape, prod_shape
+from tests.support.gunicorn import image_command
 from tests.support.postgres import PostgresCluster
 
 RESULTS = REPO / "bench" / "results"

@@ -8,9 +8,7 @@ hooks) out of the measurement and gives the dependency size the image really shi
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +16,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 APP_DIR = REPO / "app"
 DOCKERFILE = REPO / "Dockerfile"
-# What the contract says the CMD is; used only while the Dockerfile does not exist yet.
-CONTRACT_CMD = ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
-_CMD_LINE = re.compile(r"^\s*CMD\s+(\[.*\])\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -76,19 +71,6 @@ def dependency_size_mb(venv: RuntimeVenv) -> dict[str, float]:
     with_bytecode = tree_size_bytes(site) / mib
     without = tree_size_bytes(site, skip_bytecode=True) / mib
     return {"total_mb": round(with_bytecode, 1), "without_bytecode_mb": round(without, 1)}
-
-
-def image_command() -> list[str]:
-    """The Dockerfile's exec-form CMD (the last one wins, as in Docker)."""
-    if not DOCKERFILE.exists():
-        return list(CONTRACT_CMD)
-    matches = _CMD_LINE.findall(DOCKERFILE.read_text())
-    if not matches:
-        raise RuntimeError(f"{DOCKERFILE}: no exec-form CMD [...] line; the image needs one")
-    command = json.loads(matches[-1])
-    if not (isinstance(command, list) and all(isinstance(part, str) for part in command)):
-        raise RuntimeError(f"{DOCKERFILE}: CMD must be a JSON list of strings, got {command!r}")
-    return command
 
 
 def hello_command(app_command: list[str]) -> list[str]:

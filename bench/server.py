@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.runtime import APP_DIR, DOCKERFILE, REPO, RuntimeVenv
+from tests.support.gunicorn import image_env
 
 READY_PATH = "/health/ready/"
 
@@ -66,7 +67,9 @@ class Server:
             self.process = subprocess.Popen(  # noqa: S603
                 self.command,
                 cwd=self.cwd,
-                env=self.env | {"PORT": str(self.port)},
+                # The config binds 0.0.0.0 for Cloud Run; the bench stays on loopback.
+                env=self.env
+                | {"PORT": str(self.port), "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}"},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -115,6 +118,8 @@ def get_status(port: int, path: str, headers: dict[str, str] | None = None) -> i
 def server_env(venv: RuntimeVenv, *, workers: int, threads: int, extra: dict[str, str]) -> dict:
     """A clean environment shaped like Cloud Run's: only what the container would get."""
     return {
+        # The Dockerfile's final-stage ENV first, as the container starts with it.
+        **image_env(),
         "PATH": f"{venv.bin}:/usr/local/bin:/usr/bin:/bin",
         "HOME": tempfile.gettempdir(),
         "LANG": "C.UTF-8",

@@ -8,26 +8,6 @@ from bench import runtime
 from bench.hello import application
 
 
-def test_image_command_is_the_last_exec_form_cmd(tmp_path: Path, monkeypatch) -> None:
-    dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text(
-        'FROM python:3.12-slim\nCMD ["sleep", "1"]\n'
-        'CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]\n'
-    )
-    monkeypatch.setattr(runtime, "DOCKERFILE", dockerfile)
-
-    assert runtime.image_command() == ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
-
-
-def test_shell_form_cmd_is_refused(tmp_path: Path, monkeypatch) -> None:
-    dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text("FROM python:3.12-slim\nCMD gunicorn config.wsgi\n")
-    monkeypatch.setattr(runtime, "DOCKERFILE", dockerfile)
-
-    with pytest.raises(RuntimeError, match="exec-form CMD"):
-        runtime.image_command()
-
-
 def test_hello_command_swaps_only_the_wsgi_target() -> None:
     command = ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
 

@@ -1,0 +1,72 @@
+"""Drill: Cloud Run's SIGTERM while requests are in flight and traffic keeps arriving.
+
+A deliberately slow request needs no test-only code in the app: the drill locks the table
+the home page reads, so GET / waits in the database until the drill lets go.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+from tests.drills.traffic import BackgroundLoad, exchange, get
+from tests.support.postgres import PostgresCluster
+
+pytestmark = pytest.mark.slow
+
+CLOUD_RUN_SIGKILL_AFTER = 10.0
+SLOW_REQUESTS = 3
+NEW_REQUEST = b"GET /health/live/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def _waiting_on_locks(connection: psycopg.Connection, database: str) -> int:
+    row = connection.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+        (database,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_sigterm_under_load_drains_in_flight_refuses_new_and_exits_in_time(
+    postgres_cluster: PostgresCluster, migrated_env, launch_app
+) -> None:
+    env = migrated_env(postgres_cluster, "sigterm")
+    app = launch_app(env)
+    conninfo = f"host={env['DB_HOST']} port={env['DB_PORT']} user={env['DB_USER']}"
+    with (
+        psycopg.connect(f"{conninfo} dbname={env['DB_NAME']}") as locker,
+        psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as observer,
+        ThreadPoolExecutor(SLOW_REQUESTS) as pool,
+    ):
+        locker.execute("LOCK TABLE core_currency IN ACCESS EXCLUSIVE MODE")
+        slow = [pool.submit(get, app.port, "/") for _ in range(SLOW_REQUESTS)]
+        deadline = time.monotonic() + 10
+        while _waiting_on_locks(observer, env["DB_NAME"]) < SLOW_REQUESTS:
+            assert time.monotonic() < deadline, "the slow requests never reached the database"
+            time.sleep(0.05)
+
+        with BackgroundLoad(app.port, "/health/live/", clients=3) as load:
+            time.sleep(0.3)
+            signalled = time.monotonic()
+            app.terminate()
+            time.sleep(1.0)
+            after_sigterm = [
+                exchange(app.port, b"GET /health/live/ HTTP/1.1\r\n\r\n") for _ in range(5)
+            ]
+            # Let the in-flight requests finish well inside the graceful window.
+            locker.rollback()
+            exit_code = app.process.wait(timeout=CLOUD_RUN_SIGKILL_AFTER + 5)
+            exited_after = time.monotonic() - signalled
+        slow_outcomes = [future.result() for future in slow]
+
+    for outcome in slow_outcomes:
+        assert outcome.status == 200, f"an in-flight request did not complete: {outcome}"
+        assert b"USD" in outcome.body, "the in-flight response was cut short"
+    assert [o.failure for o in after_sigterm] == ["refused"] * 5, after_sigterm
+    assert exited_after < CLOUD_RUN_SIGKILL_AFTER, f"exit took {exited_after:.1f} s"
+    assert exit_code == 0, f"gunicorn exited {exit_code}:\n{app.output()[-3000:]}"
+    assert set(load.outcomes) <= {"200", "refused"}, f"live traffic saw {load.outcomes}"
+    assert load.outcomes["200"] > 0, "no live traffic was served before the SIGTERM"
