@@ -37,8 +37,8 @@ def app_environment(
         "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": _flag(django.hsts_include_subdomains),
         "DJANGO_SECURE_HSTS_PRELOAD": _flag(django.hsts_preload),
         "DJANGO_SECURE_COOKIES": "true",
-        # Cloud Run terminates TLS and forwards the original scheme in this header.
-        "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+        # Cloud Run terminates TLS and forwards the scheme in X-Forwarded-Proto: trust it.
+        "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
         "DJANGO_LOG_LEVEL": django.log_level,
         "DB_NAME": config.database.database_name,
         "DB_USER": config.database.user_name,

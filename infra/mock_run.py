@@ -23,6 +23,7 @@ import yaml
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
+from pulumi.runtime.mocks import MockMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "infra"
@@ -40,7 +41,7 @@ class Resource:
     type: str
     name: str
     inputs: dict[str, Any]
-    parent: str | None = None
+    parent: str = ""  # the parent's URN ("" for the stack itself)
 
 
 @dataclass
@@ -86,12 +87,14 @@ class _Mocks(pulumi.runtime.Mocks):
 
     def __init__(self, run: ProgramRun, config: Mapping[str, Any]) -> None:
         self.run = run
+        self.parents: dict[tuple[str, str], str] = {}
         self.project = str(config.get("gcp:project", "project"))
         self.region = str(config.get("gcp:region", "region"))
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)
-        self.run.resources.append(Resource(args.typ, args.name, inputs))
+        parent = self.parents.get((args.typ, args.name), "")
+        self.run.resources.append(Resource(args.typ, args.name, inputs, parent))
         state = {**inputs, **self._computed(args.typ, args.name, inputs)}
         return f"{args.name}-id", state
 
@@ -120,6 +123,18 @@ class _Mocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         raise AssertionError(f"the program must not call data sources; it called {args.token}")
+
+
+class _Monitor(MockMonitor):
+    """Also records each registration's parent (MockResourceArgs does not carry it)."""
+
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self._mocks = mocks
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._mocks.parents[(request.type, request.name)] = request.parent
+        return super().RegisterResource(request)
 
 
 @contextmanager
@@ -162,8 +177,9 @@ def run_program(
         with _environment(config):
             runtime_settings.reset_options()
             runtime_config.set_all_config({}, [])  # config comes from PULUMI_CONFIG only
+            mocks = _Mocks(run, config)
             pulumi.runtime.set_mocks(
-                _Mocks(run, config), project=PROJECT, stack=stack, preview=True
+                mocks, project=PROJECT, stack=stack, preview=True, monitor=_Monitor(mocks)
             )
             loop.run_until_complete(_execute(run))
     finally:

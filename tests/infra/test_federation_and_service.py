@@ -1,0 +1,163 @@
+"""Workload Identity Federation, the Cloud Run service and job, monitoring and outputs."""
+
+from __future__ import annotations
+
+from mock_run import ProgramRun
+from tests.infra.conftest import JOB, SA_IAM, SERVICE, env_of, one
+
+PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+BRANCH = {"dev": "develop", "staging": "homolog", "prod": "main"}
+NUMBER = {"dev": "314159265358", "staging": "271828182845", "prod": "161803398874"}
+
+
+def test_provider_trusts_only_github_and_the_numeric_repository_ids(run: ProgramRun):
+    provider = one(run, PROVIDER).inputs
+    assert provider["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com"}
+    assert provider["attributeCondition"] == (
+        "assertion.repository_id == '812345678' && assertion.repository_owner_id == '91234567'"
+    )
+    mapping = provider["attributeMapping"]
+    for claim in ("repository_id", "repository_owner_id", "ref", "event_name", "repository"):
+        assert mapping[f"attribute.{claim}"] == f"assertion.{claim}"
+    assert mapping["google.subject"] == "assertion.sub"
+    assert "assertion.environment" in mapping["attribute.deploy_target"]
+    assert "assertion.base_ref" in mapping["attribute.preview_target"]
+
+
+def test_deployer_bound_to_its_environment_and_branch_previewer_to_pull_requests(run: ProgramRun):
+    pool = f"principalSet://iam.googleapis.com/projects/{NUMBER[run.stack]}/locations/global/workloadIdentityPools/github-actions"
+    bindings = {
+        r.inputs["serviceAccountId"].split("/")[-1].split("@")[0]: r.inputs["member"]
+        for r in run.of_type(SA_IAM)
+        if r.inputs["role"] == "roles/iam.workloadIdentityUser"
+    }
+    branch = BRANCH[run.stack]
+    assert bindings == {
+        "django-app-deployer": f"{pool}/attribute.deploy_target/{run.stack}@refs/heads/{branch}",
+        "django-app-previewer": f"{pool}/attribute.preview_target/pr@{branch}",
+    }
+    # Bound on the service accounts, never as a project-level grant.
+    project_members = {r.inputs["member"] for r in run.of_type("gcp:projects/iAMMember:IAMMember")}
+    assert not any(m.startswith("principal") for m in project_members)
+
+
+def test_prod_deployer_is_prod_environment_on_main(runs: dict[str, ProgramRun]):
+    members = [r.inputs["member"] for r in runs["prod"].of_type(SA_IAM)]
+    assert any(m.endswith("/attribute.deploy_target/prod@refs/heads/main") for m in members)
+
+
+def test_service_runs_by_digest_with_probes_socket_and_sizes(run: ProgramRun):
+    service = one(run, SERVICE).inputs
+    template = service["template"]
+    container = template["containers"][0]
+    assert "@sha256:" in container["image"]
+    assert container["startupProbe"]["httpGet"]["path"] == "/health/live/"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live/"
+    assert container["resources"]["startupCpuBoost"] is True
+    assert container["volumeMounts"] == [{"mountPath": "/cloudsql", "name": "cloudsql"}]
+    connection = f"acme-django-{run.stack}:europe-west1:django-app-pg"
+    assert template["volumes"] == [
+        {"name": "cloudsql", "cloudSqlInstance": {"instances": [connection]}}
+    ]
+    expected = {
+        "dev": ({"cpu": "1", "memory": "512Mi"}, 8, 0, 2),
+        "staging": ({"cpu": "1", "memory": "1Gi"}, 8, 0, 4),
+        "prod": ({"cpu": "2", "memory": "2Gi"}, 16, 1, 10),
+    }[run.stack]
+    assert container["resources"]["limits"] == expected[0]
+    assert template["maxInstanceRequestConcurrency"] == expected[1]
+    assert template["scaling"] == {"minInstanceCount": expected[2], "maxInstanceCount": expected[3]}
+    assert template["timeout"] == "60s"
+    assert service["ingress"] == "INGRESS_TRAFFIC_ALL"
+    assert template["revision"] == run.outputs["latestRevision"]
+
+
+def test_service_env_derives_hosts_and_uses_pinned_secret_versions(run: ProgramRun):
+    env = env_of(one(run, SERVICE).inputs["template"]["containers"][0])
+    host = f"django-app-{NUMBER[run.stack]}.europe-west1.run.app"
+    hosts = [host, f"candidate---{host}"] + (["app.acme.example"] if run.stack == "prod" else [])
+    assert env["DJANGO_ALLOWED_HOSTS"] == ",".join(hosts)
+    assert env["DJANGO_CSRF_TRUSTED_ORIGINS"] == ",".join(f"https://{h}" for h in hosts)
+    assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    assert env["DB_HOST"] == f"/cloudsql/acme-django-{run.stack}:europe-west1:django-app-pg"
+    assert env["DJANGO_SECRET_KEY"] == {"secret": "django-secret-key", "version": "1"}
+    assert env["DB_PASSWORD"] == {"secret": "db-password", "version": "1"}
+    assert "PORT" not in env  # reserved: Cloud Run sets it
+
+
+def test_public_invoker_by_default(run: ProgramRun):
+    invokers = run.of_type("gcp:cloudrunv2/serviceIamMember:ServiceIamMember")
+    assert [(i.inputs["role"], i.inputs["member"]) for i in invokers] == [
+        ("roles/run.invoker", "allUsers")
+    ]
+
+
+def test_migration_job_runs_the_locking_command_once(run: ProgramRun):
+    job = one(run, JOB).inputs
+    assert job["name"] == "django-app-migrate" == run.outputs["migrationJobName"]
+    assert job["template"]["taskCount"] == 1 and job["template"]["parallelism"] == 1
+    task = job["template"]["template"]
+    assert task["maxRetries"] == 1
+    assert task["timeout"] == {"dev": "600s", "staging": "900s", "prod": "1800s"}[run.stack]
+    container = task["containers"][0]
+    assert [*container["commands"], *container["args"]] == [
+        "python", "manage.py", "migrate_and_seed",
+    ]  # fmt: skip
+    assert container["image"] == one(run, SERVICE).inputs["template"]["containers"][0]["image"]
+    assert container["volumeMounts"] == [{"mountPath": "/cloudsql", "name": "cloudsql"}]
+    env = env_of(container)
+    assert env["DB_PASSWORD"] == {"secret": "db-password", "version": "1"}
+
+
+def test_monitoring_alerts_and_thresholds(run: ProgramRun):
+    policies = {p.name.removeprefix("monitoring-"): p.inputs for p in run.of_type(
+        "gcp:monitoring/alertPolicy:AlertPolicy")}  # fmt: skip
+    assert set(policies) == {
+        "error-ratio", "latency-p95", "container-cpu", "container-memory", "migration-failed",
+        "sql-cpu", "sql-disk", "sql-connections", "uptime-failed",
+    }  # fmt: skip
+
+    def threshold(key: str) -> float:
+        return policies[key]["conditions"][0]["conditionThreshold"]["thresholdValue"]
+
+    expected = {"dev": (0.05, 2000, 45), "staging": (0.02, 1500, 80), "prod": (0.01, 1000, 320)}
+    assert (threshold("error-ratio"), threshold("latency-p95"), threshold("sql-connections")) == (
+        expected[run.stack]
+    )
+    ratio = policies["error-ratio"]["conditions"][0]["conditionThreshold"]
+    assert 'response_code_class="5xx"' in ratio["filter"]
+    assert "response_code_class" not in ratio["denominatorFilter"]
+    for policy in policies.values():
+        assert len(policy["notificationChannels"]) == len(run.of_type(
+            "gcp:monitoring/notificationChannel:NotificationChannel"))  # fmt: skip
+    uptime = one(run, "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig").inputs
+    assert uptime["httpCheck"]["path"] == "/health/live/"
+    assert uptime["monitoredResource"]["labels"]["host"] == run.outputs["serviceUrl"][8:]
+    assert (
+        one(run, "gcp:monitoring/dashboard:Dashboard").inputs["dashboardJson"].count("widget") == 9
+    )
+
+
+def test_outputs_match_the_contract(run: ProgramRun):
+    out = run.outputs
+    assert set(out) == {
+        "projectId", "region", "serviceName", "serviceUrl", "candidateUrl", "registryPath",
+        "image", "latestRevision", "traffic", "migrationJobName", "workloadIdentityProvider",
+        "deployerServiceAccount", "previewerServiceAccount", "dbInstanceName",
+        "dbConnectionName", "rolloutSteps", "errorRateThreshold", "latencyP95ThresholdMs",
+        "connectionBudget",
+    }  # fmt: skip
+    host = f"django-app-{NUMBER[run.stack]}.europe-west1.run.app"
+    assert out["serviceUrl"] == f"https://{host}"
+    assert out["candidateUrl"] == f"https://candidate---{host}"
+    assert out["registryPath"] == f"europe-west1-docker.pkg.dev/acme-django-{run.stack}/django"
+    assert out["workloadIdentityProvider"] == (
+        f"projects/{NUMBER[run.stack]}/locations/global/workloadIdentityPools/github-actions/"
+        "providers/github-oidc"
+    )
+    assert out["deployerServiceAccount"] == (
+        f"django-app-deployer@acme-django-{run.stack}.iam.gserviceaccount.com"
+    )
+    assert out["rolloutSteps"] == ([10, 50, 100] if run.stack == "prod" else [100])
+    budget = out["connectionBudget"]
+    assert budget["total"] <= budget["maxConnections"]

@@ -1,0 +1,184 @@
+"""Invariants every stack must hold, asserted on what the mocked program declares."""
+
+from __future__ import annotations
+
+import re
+
+from mock_run import ProgramRun
+from tests.infra.conftest import (
+    ACCOUNT,
+    JOB,
+    PROJECT_IAM,
+    SA_IAM,
+    SECRET_IAM,
+    SERVICE,
+    SQL,
+    env_of,
+    one,
+)
+
+# Pulumi's wire marker for a secret value (sdk/go/common/resource/sig).
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+PRIMITIVE = {"roles/owner", "roles/editor", "roles/viewer"}
+
+
+def test_every_cloud_resource_is_a_child_of_a_component(run: ProgramRun):
+    for resource in run.resources:
+        if resource.type.startswith(("gcp:", "random:")):
+            assert "$django-gcp:" in resource.parent, f"{resource.name} is not parented"
+
+
+def test_required_apis_are_enabled_without_disabling_on_destroy(run: ProgramRun):
+    apis = {r.inputs["service"]: r.inputs for r in run.of_type("gcp:projects/service:Service")}
+    for api in ("run", "artifactregistry", "sqladmin", "secretmanager", "iam", "iamcredentials",
+                "sts", "monitoring", "logging", "cloudresourcemanager"):  # fmt: skip
+        assert apis[f"{api}.googleapis.com"]["disableOnDestroy"] is False
+
+
+def test_registry_has_immutable_tags_scanning_and_cleanup(run: ProgramRun):
+    repo = one(run, "gcp:artifactregistry/repository:Repository").inputs
+    assert repo["format"] == "DOCKER"
+    assert repo["dockerConfig"] == {"immutableTags": True}
+    assert repo["vulnerabilityScanningConfig"] == {"enablementConfig": "INHERITED"}
+    policies = {p["id"]: p for p in repo["cleanupPolicies"]}
+    expected_keep = {"dev": 10, "staging": 15, "prod": 30}[run.stack]
+    assert policies["keep-recent"]["action"] == "KEEP"
+    assert policies["keep-recent"]["mostRecentVersions"] == {"keepCount": expected_keep}
+    assert policies["delete-untagged"]["condition"]["tagState"] == "UNTAGGED"
+    assert repo["cleanupPolicyDryRun"] is False
+
+
+def test_cloud_sql_is_tls_only_connector_only_and_explicitly_sized(run: ProgramRun):
+    instance = one(run, SQL).inputs
+    settings = instance["settings"]
+    assert int(instance["databaseVersion"].split("_")[1]) >= 16
+    assert settings["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY"
+    assert settings["ipConfiguration"]["authorizedNetworks"] == []
+    assert settings["connectorEnforcement"] == "REQUIRED"
+    flags = {f["name"]: f["value"] for f in settings["databaseFlags"]}
+    expected_max = {"dev": "50", "staging": "100", "prod": "400"}[run.stack]
+    assert flags == {
+        "max_connections": expected_max,
+        "log_connections": "on",
+        "log_disconnections": "on",
+    }
+    assert set(settings["maintenanceWindow"]) == {"day", "hour", "updateTrack"}
+    assert settings["backupConfiguration"]["enabled"] is True
+
+
+def test_prod_database_is_regional_protected_and_recoverable(runs: dict[str, ProgramRun]):
+    instance = one(runs["prod"], SQL).inputs
+    settings = instance["settings"]
+    assert settings["availabilityType"] == "REGIONAL"
+    assert instance["deletionProtection"] is True
+    assert settings["deletionProtectionEnabled"] is True
+    backups = settings["backupConfiguration"]
+    assert backups["pointInTimeRecoveryEnabled"] is True
+    assert backups["transactionLogRetentionDays"] == 7
+    assert backups["backupRetentionSettings"] == {"retainedBackups": 30, "retentionUnit": "COUNT"}
+    assert settings["tier"] == "db-custom-2-7680"
+    assert settings["edition"] == "ENTERPRISE"
+
+
+def test_dev_is_small_and_disposable(runs: dict[str, ProgramRun]):
+    settings = one(runs["dev"], SQL).inputs["settings"]
+    assert settings["availabilityType"] == "ZONAL"
+    assert settings["tier"] == "db-g1-small"
+    assert one(runs["dev"], SQL).inputs["deletionProtection"] is False
+
+
+def test_db_password_is_generated_and_only_reaches_run_as_a_secret(run: ProgramRun):
+    user = one(run, "gcp:sql/user:User").inputs
+    passwords = [r for r in run.resources if r.type == "random:index/randomPassword:RandomPassword"]
+    assert {p.name for p in passwords} == {"database-password", "secrets-django-secret-key-value"}
+    # The engine receives it wrapped as a secret (encrypted in state, masked in previews).
+    assert user["password"] == {SECRET_SIG: SECRET_SIG_VALUE, "value": "x" * 32}
+    versions = run.of_type("gcp:secretmanager/secretVersion:SecretVersion")
+    assert len(versions) == 2
+    assert all(v.inputs["secretData"].get(SECRET_SIG) == SECRET_SIG_VALUE for v in versions)
+    for kind in (SERVICE, JOB):
+        text = repr(one(run, kind).inputs)
+        assert "x" * 32 not in text, f"{kind} carries the password in plain text"
+
+
+def test_secret_access_is_per_secret_and_never_project_wide(run: ProgramRun):
+    project_roles = {r.inputs["role"] for r in run.of_type(PROJECT_IAM)}
+    assert not any(role.startswith("roles/secretmanager.secretAccessor") for role in project_roles)
+    access = {
+        (r.inputs["secretId"], r.inputs["member"].split("@")[0]) for r in run.of_type(SECRET_IAM)
+    }
+    expected = {
+        ("django-secret-key", "serviceAccount:django-app-runtime"),
+        ("django-secret-key", "serviceAccount:django-app-migrator"),
+        ("db-password", "serviceAccount:django-app-runtime"),
+        ("db-password", "serviceAccount:django-app-migrator"),
+    }
+    if run.stack == "prod":
+        expected.add(("sentry-dsn", "serviceAccount:django-app-runtime"))
+    assert access == expected
+    assert {r.inputs["role"] for r in run.of_type(SECRET_IAM)} == {
+        "roles/secretmanager.secretAccessor"
+    }
+
+
+def test_no_primitive_roles_and_no_service_account_keys(run: ProgramRun):
+    for resource in run.resources:
+        role = resource.inputs.get("role")
+        assert role not in PRIMITIVE, f"{resource.name} grants {role}"
+    # No key resource of any kind (service-account keys, HMAC keys, API keys).
+    assert not [r.type for r in run.resources if r.type.lower().endswith("key:key")]
+    accounts = {r.inputs["accountId"] for r in run.of_type(ACCOUNT)}
+    assert accounts == {
+        "django-app-runtime", "django-app-migrator", "django-app-deployer", "django-app-previewer",
+    }  # fmt: skip
+
+
+def test_deployer_may_only_grant_allowlisted_roles(run: ProgramRun):
+    grants = [r.inputs for r in run.of_type(PROJECT_IAM)]
+    iam_admin = [g for g in grants if g["role"] == "roles/resourcemanager.projectIamAdmin"]
+    assert len(iam_admin) == 1
+    assert iam_admin[0]["member"].startswith("serviceAccount:django-app-deployer@")
+    expression = iam_admin[0]["condition"]["expression"]
+    assert expression.startswith(
+        "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(["
+    )
+    allowed = set(re.findall(r"'(roles/[^']+)'", expression))
+    assert "roles/cloudsql.client" in allowed and "roles/run.viewer" in allowed
+    assert not allowed & (PRIMITIVE | {"roles/resourcemanager.projectIamAdmin", "roles/run.admin"})
+    # Whatever the program grants to non-deployers at project level is on the list.
+    others = {g["role"] for g in grants if "deployer" not in g["member"]}
+    assert others <= allowed
+    unconditional_admin = [
+        g for g in grants if "Admin" in g["role"] and "deployer" not in g["member"]
+    ]
+    assert unconditional_admin == []
+
+
+def test_runtime_identity_is_dedicated_and_minimal(run: ProgramRun):
+    runtime_roles = {
+        r.inputs["role"] for r in run.of_type(PROJECT_IAM) if "-runtime@" in r.inputs["member"]
+    }
+    assert runtime_roles == {"roles/cloudsql.client"}
+    service = one(run, SERVICE).inputs
+    assert service["template"]["serviceAccount"].startswith("django-app-runtime@")
+    assert (
+        one(run, JOB)
+        .inputs["template"]["template"]["serviceAccount"]
+        .startswith("django-app-migrator@")
+    )
+    act_as = {(r.inputs["serviceAccountId"].split("/")[-1].split("@")[0], r.inputs["role"])
+              for r in run.of_type(SA_IAM) if r.inputs["role"] == "roles/iam.serviceAccountUser"}  # fmt: skip
+    assert act_as == {
+        ("django-app-runtime", "roles/iam.serviceAccountUser"),
+        ("django-app-migrator", "roles/iam.serviceAccountUser"),
+    }
+
+
+def test_previewer_is_read_only(run: ProgramRun):
+    roles = {
+        r.inputs["role"] for r in run.of_type(PROJECT_IAM) if "previewer" in r.inputs["member"]
+    }
+    assert roles
+    for role in roles:
+        assert role.endswith(("viewer", "Viewer", "reader", "securityReviewer")), role
