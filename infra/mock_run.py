@@ -189,7 +189,13 @@ def run_program(
 
 
 async def _execute(run: ProgramRun) -> None:
-    runpy.run_path(str(PROGRAM), run_name="__main__")
+    # Like the language host: let outstanding registrations settle even when the program
+    # raised, so nothing is left pending in the loop, then re-raise the program's error.
+    try:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+    except BaseException:
+        await runtime_stack.wait_for_rpcs()
+        raise
     await runtime_stack.wait_for_rpcs()
     root = runtime_settings.get_root_resource()
     exported = getattr(root, "outputs", {})

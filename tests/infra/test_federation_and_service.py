@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mock_run import ProgramRun
+
 from tests.infra.conftest import JOB, SA_IAM, SERVICE, env_of, one
 
 PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
@@ -95,14 +96,17 @@ def test_public_invoker_by_default(run: ProgramRun):
 def test_migration_job_runs_the_locking_command_once(run: ProgramRun):
     job = one(run, JOB).inputs
     assert job["name"] == "django-app-migrate" == run.outputs["migrationJobName"]
-    assert job["template"]["taskCount"] == 1 and job["template"]["parallelism"] == 1
+    assert job["template"]["taskCount"] == 1
+    assert job["template"]["parallelism"] == 1
     task = job["template"]["template"]
     assert task["maxRetries"] == 1
     assert task["timeout"] == {"dev": "600s", "staging": "900s", "prod": "1800s"}[run.stack]
     container = task["containers"][0]
     assert [*container["commands"], *container["args"]] == [
-        "python", "manage.py", "migrate_and_seed",
-    ]  # fmt: skip
+        "python",
+        "manage.py",
+        "migrate_and_seed",
+    ]
     assert container["image"] == one(run, SERVICE).inputs["template"]["containers"][0]["image"]
     assert container["volumeMounts"] == [{"mountPath": "/cloudsql", "name": "cloudsql"}]
     env = env_of(container)
@@ -110,12 +114,21 @@ def test_migration_job_runs_the_locking_command_once(run: ProgramRun):
 
 
 def test_monitoring_alerts_and_thresholds(run: ProgramRun):
-    policies = {p.name.removeprefix("monitoring-"): p.inputs for p in run.of_type(
-        "gcp:monitoring/alertPolicy:AlertPolicy")}  # fmt: skip
+    policies = {
+        p.name.removeprefix("monitoring-"): p.inputs
+        for p in run.of_type("gcp:monitoring/alertPolicy:AlertPolicy")
+    }
     assert set(policies) == {
-        "error-ratio", "latency-p95", "container-cpu", "container-memory", "migration-failed",
-        "sql-cpu", "sql-disk", "sql-connections", "uptime-failed",
-    }  # fmt: skip
+        "error-ratio",
+        "latency-p95",
+        "container-cpu",
+        "container-memory",
+        "migration-failed",
+        "sql-cpu",
+        "sql-disk",
+        "sql-connections",
+        "uptime-failed",
+    }
 
     def threshold(key: str) -> float:
         return policies[key]["conditions"][0]["conditionThreshold"]["thresholdValue"]
@@ -128,8 +141,9 @@ def test_monitoring_alerts_and_thresholds(run: ProgramRun):
     assert 'response_code_class="5xx"' in ratio["filter"]
     assert "response_code_class" not in ratio["denominatorFilter"]
     for policy in policies.values():
-        assert len(policy["notificationChannels"]) == len(run.of_type(
-            "gcp:monitoring/notificationChannel:NotificationChannel"))  # fmt: skip
+        assert len(policy["notificationChannels"]) == len(
+            run.of_type("gcp:monitoring/notificationChannel:NotificationChannel")
+        )
     uptime = one(run, "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig").inputs
     assert uptime["httpCheck"]["path"] == "/health/live/"
     assert uptime["monitoredResource"]["labels"]["host"] == run.outputs["serviceUrl"][8:]
@@ -141,12 +155,26 @@ def test_monitoring_alerts_and_thresholds(run: ProgramRun):
 def test_outputs_match_the_contract(run: ProgramRun):
     out = run.outputs
     assert set(out) == {
-        "projectId", "region", "serviceName", "serviceUrl", "candidateUrl", "registryPath",
-        "image", "latestRevision", "traffic", "migrationJobName", "workloadIdentityProvider",
-        "deployerServiceAccount", "previewerServiceAccount", "dbInstanceName",
-        "dbConnectionName", "rolloutSteps", "errorRateThreshold", "latencyP95ThresholdMs",
+        "projectId",
+        "region",
+        "serviceName",
+        "serviceUrl",
+        "candidateUrl",
+        "registryPath",
+        "image",
+        "latestRevision",
+        "traffic",
+        "migrationJobName",
+        "workloadIdentityProvider",
+        "deployerServiceAccount",
+        "previewerServiceAccount",
+        "dbInstanceName",
+        "dbConnectionName",
+        "rolloutSteps",
+        "errorRateThreshold",
+        "latencyP95ThresholdMs",
         "connectionBudget",
-    }  # fmt: skip
+    }
     host = f"django-app-{NUMBER[run.stack]}.europe-west1.run.app"
     assert out["serviceUrl"] == f"https://{host}"
     assert out["candidateUrl"] == f"https://candidate---{host}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from mock_run import ProgramRun
+
 from tests.infra.conftest import (
     ACCOUNT,
     JOB,
@@ -13,7 +14,6 @@ from tests.infra.conftest import (
     SECRET_IAM,
     SERVICE,
     SQL,
-    env_of,
     one,
 )
 
@@ -31,8 +31,18 @@ def test_every_cloud_resource_is_a_child_of_a_component(run: ProgramRun):
 
 def test_required_apis_are_enabled_without_disabling_on_destroy(run: ProgramRun):
     apis = {r.inputs["service"]: r.inputs for r in run.of_type("gcp:projects/service:Service")}
-    for api in ("run", "artifactregistry", "sqladmin", "secretmanager", "iam", "iamcredentials",
-                "sts", "monitoring", "logging", "cloudresourcemanager"):  # fmt: skip
+    for api in (
+        "run",
+        "artifactregistry",
+        "sqladmin",
+        "secretmanager",
+        "iam",
+        "iamcredentials",
+        "sts",
+        "monitoring",
+        "logging",
+        "cloudresourcemanager",
+    ):
         assert apis[f"{api}.googleapis.com"]["disableOnDestroy"] is False
 
 
@@ -130,8 +140,11 @@ def test_no_primitive_roles_and_no_service_account_keys(run: ProgramRun):
     assert not [r.type for r in run.resources if r.type.lower().endswith("key:key")]
     accounts = {r.inputs["accountId"] for r in run.of_type(ACCOUNT)}
     assert accounts == {
-        "django-app-runtime", "django-app-migrator", "django-app-deployer", "django-app-previewer",
-    }  # fmt: skip
+        "django-app-runtime",
+        "django-app-migrator",
+        "django-app-deployer",
+        "django-app-previewer",
+    }
 
 
 def test_deployer_may_only_grant_allowlisted_roles(run: ProgramRun):
@@ -144,7 +157,7 @@ def test_deployer_may_only_grant_allowlisted_roles(run: ProgramRun):
         "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(["
     )
     allowed = set(re.findall(r"'(roles/[^']+)'", expression))
-    assert "roles/cloudsql.client" in allowed and "roles/run.viewer" in allowed
+    assert {"roles/cloudsql.client", "roles/run.viewer"} <= allowed
     assert not allowed & (PRIMITIVE | {"roles/resourcemanager.projectIamAdmin", "roles/run.admin"})
     # Whatever the program grants to non-deployers at project level is on the list.
     others = {g["role"] for g in grants if "deployer" not in g["member"]}
@@ -167,8 +180,11 @@ def test_runtime_identity_is_dedicated_and_minimal(run: ProgramRun):
         .inputs["template"]["template"]["serviceAccount"]
         .startswith("django-app-migrator@")
     )
-    act_as = {(r.inputs["serviceAccountId"].split("/")[-1].split("@")[0], r.inputs["role"])
-              for r in run.of_type(SA_IAM) if r.inputs["role"] == "roles/iam.serviceAccountUser"}  # fmt: skip
+    act_as = {
+        (r.inputs["serviceAccountId"].split("/")[-1].split("@")[0], r.inputs["role"])
+        for r in run.of_type(SA_IAM)
+        if r.inputs["role"] == "roles/iam.serviceAccountUser"
+    }
     assert act_as == {
         ("django-app-runtime", "roles/iam.serviceAccountUser"),
         ("django-app-migrator", "roles/iam.serviceAccountUser"),
