@@ -47,3 +47,25 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
+
+
+def post_worker_init(worker):  # gunicorn server hook
+    """Stop listening the moment SIGTERM arrives, then drain.
+
+    gunicorn's arbiter closes its copy of the listening socket on SIGTERM, but each worker
+    keeps its own open until it has drained (up to graceful_timeout). Meanwhile the kernel
+    still completes handshakes into the backlog, and those clients are reset when the worker
+    finally closes it. Closing the worker's copy at once makes new connections fail with a
+    clean "connection refused" while in-flight requests finish (tests/drills/test_sigterm).
+    """
+    import signal
+
+    def stop_listening_then_drain(signum, frame):
+        worker.handle_exit(signum, frame)
+        stop_accepting = getattr(worker, "set_accept_enabled", None)
+        if stop_accepting is not None:
+            stop_accepting(False)  # out of the poller before the fd goes away
+        for listener in worker.sockets:
+            listener.close()
+
+    signal.signal(signal.SIGTERM, stop_listening_then_drain)

@@ -37,8 +37,8 @@ MALFORMED = {
     + b"".join(b"X-%d: v\r\n" % i for i in range(150))
     + b"\r\n",
     "non-ascii path": "GET /é/ü HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
-    "host with junk": b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
-    "empty host": b"GET / HTTP/1.1\r\nHost:\r\n\r\n",
+    "host with junk": b"GET / HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n",
+    "empty host": b"GET / HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n",
 }
 
 
