@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import postgres_database
+from config.database import pool_max_size, postgres_database
 from config.env import env_bool, env_int, env_list, env_required
 from config.settings.base import *  # noqa: F403
 
@@ -76,6 +76,9 @@ X_FRAME_OPTIONS = "DENY"
 # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
 env_required("DB_HOST", "give a host name, or /cloudsql/<project>:<region>:<instance>")
 DATABASES = {"default": postgres_database(pool=True)}
+# The per-process connection ceiling the infra budgets against Cloud SQL's max_connections
+# (per instance: GUNICORN_WORKERS x this).
+DB_POOL_MAX_SIZE = pool_max_size()
 
 # STATIC FILES
 # ------------------------------------------------------------------------------
