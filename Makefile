@@ -60,3 +60,12 @@ collectstatic: venv ## Collect static files as the image build does (production 
 	  DJANGO_SECRET_KEY=collectstatic-placeholder-not-a-secret-never-used-at-runtime \
 	  DJANGO_ALLOWED_HOSTS=build.invalid DB_HOST=build.invalid \
 	  $(RUN) python manage.py collectstatic --noinput --verbosity 0
+
+# Offline plan of the Pulumi program under mocks: no CLI, no credentials (README: infra).
+STACK ?= dev staging prod
+.PHONY: plan plan-diff
+plan: venv ## Offline plan: inventory + summary (STACK=prod; default all three stacks)
+	$(RUN) python infra/plan.py $(STACK) $(PLAN_ARGS)
+
+plan-diff: venv ## Offline diff of two stacks (A=staging B=prod)
+	$(RUN) python infra/plan.py --diff $(or $(A),staging) $(or $(B),prod) $(PLAN_ARGS)

@@ -28,6 +28,8 @@ from pulumi.runtime.mocks import MockMonitor
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "infra"
 PROJECT = "django-gcp"
+# Pulumi's wire marker wrapping secret values (not itself a secret).
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105
 # Stands in for the image CD deploys; any digest works, this one is recognisable.
 EXAMPLE_IMAGE = (
     "europe-west1-docker.pkg.dev/acme-django-{stack}/django/app@sha256:" + "ab12cd34" * 8

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from config_rules import ConfigError
 from mock_run import run_program, stack_config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mock_run import ProgramRun
+from mock_run import SECRET_SIG, ProgramRun
 
 from tests.infra.conftest import (
     ACCOUNT,
@@ -17,8 +17,6 @@ from tests.infra.conftest import (
     one,
 )
 
-# Pulumi's wire marker for a secret value (sdk/go/common/resource/sig).
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 PRIMITIVE = {"roles/owner", "roles/editor", "roles/viewer"}
 
