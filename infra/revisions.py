@@ -41,7 +41,12 @@ def template_fingerprint(config: StackConfig) -> str:
         "django": asdict(config.django),
         "secrets": [asdict(s) for s in config.app_secrets],
         "domain": config.custom_domain,
-        "db": [config.database.database_name, config.database.user_name],
+        "db": [
+            config.database.instance_name,
+            config.database.database_name,
+            config.database.user_name,
+        ],
+        "project": config.project,
         "host": config.service_host,
     }
     return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()

@@ -136,6 +136,8 @@ def _bool(raw: dict[str, Any], key: str, default: bool) -> bool:
 
 
 def _match(key: str, value: object, pattern: str, allowed: str) -> str:
+    if value is None:
+        raise ConfigError(f"{key} is required but not set ({allowed.removeprefix('must be ')})")
     if not isinstance(value, str) or not re.fullmatch(pattern, value):
         raise fail(key, value, allowed)
     return value
