@@ -69,3 +69,20 @@ plan: venv ## Offline plan: inventory + summary (STACK=prod; default all three s
 
 plan-diff: venv ## Offline diff of two stacks (A=staging B=prod)
 	$(RUN) python infra/plan.py --diff $(or $(A),staging) $(or $(B),prod) $(PLAN_ARGS)
+
+# Operations (README: operations). These drive the real Pulumi CLI and gcloud, except
+# `bootstrap DRY_RUN=1`, which only reads and prints what it would do.
+.PHONY: bootstrap policy-preview github-preview github-up
+bootstrap: venv ## One-time state bucket, KMS key, stacks (PROJECT= LOCATION= BUCKET= [DRY_RUN=1])
+	$(RUN) python -m ops.bootstrap --project "$(PROJECT)" --location "$(LOCATION)" \
+	  --bucket "$(BUCKET)" $(if $(DRY_RUN),--dry-run)
+
+policy-preview: venv ## pulumi preview with the policy pack enforced (STACK=prod)
+	@test "$(words $(STACK))" = 1 || { echo "give one stack: make policy-preview STACK=prod"; exit 2; }
+	pulumi preview --stack "$(STACK)" --policy-pack infra/policy --diff
+
+github-preview: venv ## Preview the GitHub settings project (infra/github, stack github)
+	pulumi preview --cwd infra/github --stack github --diff
+
+github-up: venv ## Apply the GitHub settings (environments, variables, branch rules)
+	pulumi up --cwd infra/github --stack github
