@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import subprocess
+import subprocess  # nosec B404: fixed argv lists, never a shell
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +41,7 @@ Runner = Callable[[Sequence[str]], CommandResult]
 
 def subprocess_runner(argv: Sequence[str]) -> CommandResult:
     """Run a command for real, capturing its output (the default Runner)."""
-    done = subprocess.run(list(argv), capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(list(argv), capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603
     return CommandResult(done.returncode, done.stdout, done.stderr)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import subprocess
+import subprocess  # nosec B404: fixed argv lists, never a shell
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -37,7 +37,7 @@ class ProxyDockerHealthcheck:
         port: int = 15432,
         startup_timeout: float = 60.0,
         check_timeout: float = 600.0,
-        launch: Callable[[Sequence[str]], Process] = lambda argv: subprocess.Popen(argv),  # noqa: S603
+        launch: Callable[[Sequence[str]], Process] = lambda argv: subprocess.Popen(argv),  # noqa: S603  # nosec B603
         run: Callable[..., Any] = subprocess.run,
         connect: Callable[[tuple[str, int], float], Any] = socket.create_connection,
         sleep: Callable[[float], None] = time.sleep,
