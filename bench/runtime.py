@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,19 @@ class RuntimeVenv:
 
 def build_runtime_venv(path: Path) -> RuntimeVenv:
     """Sync the runtime dependency set into ``path`` as the Dockerfile does."""
-    env = os.environ | {
-        "UV_PROJECT_ENVIRONMENT": str(path),
-        "UV_COMPILE_BYTECODE": "1",
-        "UV_LINK_MODE": "copy",
-    }
+    # The interpreter the bench runs on (the project's 3.12) unless make chose one already.
+    base_python = (
+        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    )
+    env = (
+        {"UV_PYTHON": str(base_python)}
+        | os.environ
+        | {
+            "UV_PROJECT_ENVIRONMENT": str(path),
+            "UV_COMPILE_BYTECODE": "1",
+            "UV_LINK_MODE": "copy",
+        }
+    )
     # The Makefile's convention: uv is a module of the system python3.
     command = ["python3", "-m", "uv", "sync", "--locked", "--no-default-groups", "--no-dev"]
     subprocess.run([*command, "--compile-bytecode", "--quiet"], cwd=REPO, env=env, check=True)  # noqa: S603
