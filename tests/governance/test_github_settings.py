@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.governance.pulumi_program import RecordingMocks, run_program, stack_config
 
@@ -154,3 +155,48 @@ def test_bad_config_names_the_key(mutate, key):
     mutate(raw)
     with pytest.raises(RepoConfigError, match=re.escape(f"django-gcp-github:{key} =")):
         parse_repo_settings(raw)
+
+
+VARS = re.compile(r"\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
+REPO_VARIABLE_TYPE = "github:index/actionsVariable:ActionsVariable"
+
+
+def workflow_jobs() -> dict[str, dict]:
+    jobs = {}
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
+        for job_id, job in (yaml.safe_load(path.read_text()).get("jobs") or {}).items():
+            jobs[f"{path.name}:{job_id}"] = job
+    return jobs
+
+
+def undeclared(jobs: dict[str, dict], env_vars: set[str], repo_vars: set[str]) -> list[str]:
+    """Problems: a vars.X nobody declares, or an environment variable in a job without one."""
+    problems = []
+    for where, job in jobs.items():
+        for name in sorted(set(VARS.findall(json.dumps(job)))):
+            if name not in env_vars | repo_vars:
+                problems.append(f"{where} reads vars.{name}, which infra/github does not declare")
+            elif name not in repo_vars and not job.get("environment") and "uses" not in job:
+                problems.append(f"{where} reads vars.{name} (an environment variable) but has no "
+                                "`environment:`, so it would be empty")  # fmt: skip
+    return problems
+
+
+def test_every_variable_the_workflows_read_is_declared(program: RecordingMocks):
+    env_vars = {r.inputs["variableName"] for r in program.of_type(VARIABLE_TYPE)}
+    repo_vars = {r.inputs["variableName"] for r in program.of_type(REPO_VARIABLE_TYPE)}
+    jobs = workflow_jobs()
+    assert any(VARS.search(json.dumps(job)) for job in jobs.values()), "no workflow reads vars"
+    assert undeclared(jobs, env_vars, repo_vars) == []
+
+
+def test_the_variable_check_catches_typos_and_missing_environments():
+    jobs = {
+        "cd.yml:deploy": {"environment": "prod", "steps": [{"run": "${{ vars.GCP_PROJCT_ID }}"}]},
+        "preview.yml:preview": {"steps": [{"with": {"provider": "${{ vars.WIF_PROVIDER }}"}}]},
+        "ok.yml:ok": {"environment": "dev", "steps": [{"run": "${{ vars.WIF_PROVIDER }}"}]},
+    }
+    problems = undeclared(jobs, {"GCP_PROJECT_ID", "WIF_PROVIDER"}, set())
+    assert len(problems) == 2
+    assert "vars.GCP_PROJCT_ID" in problems[0]
+    assert "has no `environment:`" in problems[1]
