@@ -71,15 +71,18 @@ class PostgresCluster:
 
     def init(self) -> PostgresCluster:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.root, 0o755)
-        os.chmod(self.socket_dir, 0o777)
+        # The server user must traverse root; clients of any uid must reach the socket.
+        os.chmod(self.root, 0o755)  # noqa: S103
+        os.chmod(self.socket_dir, 0o777)  # noqa: S103
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.socket_dir, "postgres", "postgres")
         subprocess.run(
             _as_server_user(
-                [_pg_bin("initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-A", "trust"]
-                + ["--no-sync", "-E", "UTF8", "--locale=C"]
+                [
+                    *(_pg_bin("initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-A", "trust"),
+                    *("--no-sync", "-E", "UTF8", "--locale=C"),
+                ]
             ),
             check=True,
             capture_output=True,
@@ -96,8 +99,10 @@ class PostgresCluster:
         )
         subprocess.run(
             _as_server_user(
-                [_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-o", options, "-w", "-t", "30"]
-                + ["-l", str(self.root / "server.log"), "start"]
+                [
+                    *(_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-o", options, "-w", "-t", "30"),
+                    *("-l", str(self.root / "server.log"), "start"),
+                ]
             ),
             check=True,
             capture_output=True,
@@ -107,7 +112,9 @@ class PostgresCluster:
     def stop(self, mode: str = "fast") -> None:
         """Stop the server; ``mode="immediate"`` simulates a crash/outage."""
         subprocess.run(
-            _as_server_user([_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"]),
+            _as_server_user(
+                [_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"]
+            ),
             check=False,
             capture_output=True,
         )
@@ -115,8 +122,10 @@ class PostgresCluster:
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the superuser and return psql's unaligned, tuples-only output."""
         result = subprocess.run(
-            [_pg_bin("psql"), "-h", self.host, "-p", str(self.port), "-U", SUPERUSER]
-            + ["-d", database, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            [
+                *(_pg_bin("psql"), "-h", self.host, "-p", str(self.port), "-U", SUPERUSER),
+                *("-d", database, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql),
+            ],
             check=True,
             capture_output=True,
             text=True,
