@@ -61,6 +61,10 @@ class BootstrapArgs:
     """Stacks of the main program (Pulumi.yaml at the repo root)."""
     extra_projects: tuple[tuple[str, str], ...] = (("infra/github", "github"),)
     """(project directory, stack) pairs of further Pulumi projects sharing the backend."""
+    deployers: tuple[str, ...] = ()
+    """Service-account emails that run `pulumi up` (the stacks' deployerServiceAccount)."""
+    previewers: tuple[str, ...] = ()
+    """Service-account emails that run `pulumi preview` only (previewerServiceAccount)."""
 
     @property
     def backend_url(self) -> str:
@@ -170,6 +174,7 @@ def plan(args: BootstrapArgs, *, now: datetime) -> list[Step]:
         ),
         Step(f"log the Pulumi CLI in to {url}", [_cmd(f"pulumi login {url}")]),
     ]
+    steps += _state_access_grants(args)
     projects = [(".", stack) for stack in args.stacks] + list(args.extra_projects)
     for cwd, stack in projects:
         steps.append(
@@ -184,6 +189,43 @@ def plan(args: BootstrapArgs, *, now: datetime) -> list[Step]:
                 _stack_missing(url, cwd, stack),
             )
         )
+    return steps
+
+
+# Deployers write state, history and lock files and encrypt new secrets; previewers only
+# read state and decrypt (a DIY-backend preview takes no lock).
+_BUCKET_ROLES = {"deployer": "roles/storage.objectAdmin", "previewer": "roles/storage.objectViewer"}
+_KEY_ROLES = {
+    "deployer": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+    "previewer": "roles/cloudkms.cryptoKeyDecrypter",
+}
+
+
+def _state_access_grants(args: BootstrapArgs) -> list[Step]:
+    """Grants for the CI identities, once the first admin `pulumi up` has created them.
+
+    add-iam-policy-binding is idempotent, so these simply run every time.
+    """
+    where = f"--location {args.location} --project {args.project}"
+    steps = []
+    for kind, emails in (("deployer", args.deployers), ("previewer", args.previewers)):
+        for email in emails:
+            member = f"--member serviceAccount:{email}"
+            steps.append(
+                Step(
+                    f"let {kind} {email} use the state bucket and the secrets key",
+                    [
+                        _cmd(
+                            f"gcloud storage buckets add-iam-policy-binding {args.backend_url}"
+                            f" {member} --role {_BUCKET_ROLES[kind]} --project {args.project}"
+                        ),
+                        _cmd(
+                            f"gcloud kms keys add-iam-policy-binding {args.key}"
+                            f" --keyring {args.key_ring} {where} {member} --role {_KEY_ROLES[kind]}"
+                        ),
+                    ],
+                )
+            )
     return steps
 
 
@@ -219,6 +261,8 @@ def main(argv: Sequence[str] | None = None, run: Runner = subprocess_runner) -> 
     parser.add_argument("--key-ring", default="pulumi")
     parser.add_argument("--key", default="stack-secrets")
     parser.add_argument("--stack", action="append", help="main-program stack (repeatable)")
+    parser.add_argument("--deployer", action="append", default=[], help="SA email (repeatable)")
+    parser.add_argument("--previewer", action="append", default=[], help="SA email (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="print, change nothing")
     ns = parser.parse_args(argv)
     args = BootstrapArgs(
@@ -228,6 +272,8 @@ def main(argv: Sequence[str] | None = None, run: Runner = subprocess_runner) -> 
         key_ring=ns.key_ring,
         key=ns.key,
         stacks=tuple(ns.stack or ("dev", "staging", "prod")),
+        deployers=tuple(ns.deployer),
+        previewers=tuple(ns.previewer),
     )
     execute(plan(args, now=datetime.now(UTC)), run, dry_run=ns.dry_run)
     print(f"\nPULUMI_BACKEND_URL={args.backend_url}")

@@ -140,3 +140,26 @@ def test_cli_prints_the_github_variables(capsys):
     assert "pulumi stack init dev" in out
     assert "pulumi stack init prod" not in out
     assert cloud.mutations == []
+
+
+def test_ci_identities_get_state_and_key_access_by_role():
+    args = BootstrapArgs(
+        project="acme-ops",
+        location="europe-west1",
+        bucket="acme-state",
+        deployers=("django-app-deployer@acme-django-prod.iam.gserviceaccount.com",),
+        previewers=("django-app-previewer@acme-django-prod.iam.gserviceaccount.com",),
+    )
+    cloud = FakeCloud()
+    execute(plan(args, now=NOW), cloud, dry_run=False, out=lambda _line: None)
+    grants = {
+        (m[m.index("--member") + 1].split("@")[0], m[1], m[m.index("--role") + 1])
+        for m in cloud.mutations
+        if "add-iam-policy-binding" in m
+    }
+    assert grants == {
+        ("serviceAccount:django-app-deployer", "storage", "roles/storage.objectAdmin"),
+        ("serviceAccount:django-app-deployer", "kms", "roles/cloudkms.cryptoKeyEncrypterDecrypter"),
+        ("serviceAccount:django-app-previewer", "storage", "roles/storage.objectViewer"),
+        ("serviceAccount:django-app-previewer", "kms", "roles/cloudkms.cryptoKeyDecrypter"),
+    }
