@@ -75,7 +75,7 @@ plan-diff: venv ## Offline diff of two stacks (A=staging B=prod)
 .PHONY: bootstrap policy-preview github-preview github-up
 bootstrap: venv ## One-time state bucket, KMS key, stacks (PROJECT= LOCATION= BUCKET= [DRY_RUN=1])
 	$(RUN) python -m ops.bootstrap --project "$(PROJECT)" --location "$(LOCATION)" \
-	  --bucket "$(BUCKET)" $(if $(DRY_RUN),--dry-run)
+	  --bucket "$(BUCKET)" $(if $(DRY_RUN),--dry-run) $(BOOTSTRAP_ARGS)
 
 policy-preview: venv ## pulumi preview with the policy pack enforced (STACK=prod)
 	@test "$(words $(STACK))" = 1 || { echo "give one stack: make policy-preview STACK=prod"; exit 2; }
