@@ -200,3 +200,10 @@ def test_the_variable_check_catches_typos_and_missing_environments():
     assert len(problems) == 2
     assert "vars.GCP_PROJCT_ID" in problems[0]
     assert "has no `environment:`" in problems[1]
+
+
+def test_declares_the_same_variable_to_output_mapping_as_the_delivery_tools():
+    from ops.outputs import GITHUB_VARIABLES
+
+    for variable, output in GITHUB_VARIABLES.items():
+        assert STACK_OUTPUT_VARIABLES.get(variable) == output, variable
