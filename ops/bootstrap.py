@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ops.state_access import state_access_grants
+
 # Secrets-provider keys rotate yearly-ish in most orgs; 90 days keeps old versions usable
 # for decryption (KMS keeps them) while new secrets get a fresh version.
 KEY_ROTATION = timedelta(days=90)
@@ -174,7 +176,16 @@ def plan(args: BootstrapArgs, *, now: datetime) -> list[Step]:
         ),
         Step(f"log the Pulumi CLI in to {url}", [_cmd(f"pulumi login {url}")]),
     ]
-    steps += _state_access_grants(args)
+    steps += [
+        Step(description, commands)
+        for description, commands in state_access_grants(
+            bucket_url=url,
+            key=key,
+            project=args.project,
+            deployers=args.deployers,
+            previewers=args.previewers,
+        )
+    ]
     projects = [(".", stack) for stack in args.stacks] + list(args.extra_projects)
     for cwd, stack in projects:
         steps.append(
@@ -189,43 +200,6 @@ def plan(args: BootstrapArgs, *, now: datetime) -> list[Step]:
                 _stack_missing(url, cwd, stack),
             )
         )
-    return steps
-
-
-# Deployers write state, history and lock files and encrypt new secrets; previewers only
-# read state and decrypt (a DIY-backend preview takes no lock).
-_BUCKET_ROLES = {"deployer": "roles/storage.objectAdmin", "previewer": "roles/storage.objectViewer"}
-_KEY_ROLES = {
-    "deployer": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-    "previewer": "roles/cloudkms.cryptoKeyDecrypter",
-}
-
-
-def _state_access_grants(args: BootstrapArgs) -> list[Step]:
-    """Grants for the CI identities, once the first admin `pulumi up` has created them.
-
-    add-iam-policy-binding is idempotent, so these simply run every time.
-    """
-    where = f"--location {args.location} --project {args.project}"
-    steps = []
-    for kind, emails in (("deployer", args.deployers), ("previewer", args.previewers)):
-        for email in emails:
-            member = f"--member serviceAccount:{email}"
-            steps.append(
-                Step(
-                    f"let {kind} {email} use the state bucket and the secrets key",
-                    [
-                        _cmd(
-                            f"gcloud storage buckets add-iam-policy-binding {args.backend_url}"
-                            f" {member} --role {_BUCKET_ROLES[kind]} --project {args.project}"
-                        ),
-                        _cmd(
-                            f"gcloud kms keys add-iam-policy-binding {args.key}"
-                            f" --keyring {args.key_ring} {where} {member} --role {_KEY_ROLES[kind]}"
-                        ),
-                    ],
-                )
-            )
     return steps
 
 
