@@ -68,6 +68,8 @@ def machine() -> dict[str, Any]:
         "memory_gb": memory_gb,
         "os": platform.platform(),
         "python": platform.python_version(),
+        # Other work on the machine inflates tail latency: recorded so a run can be judged.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 

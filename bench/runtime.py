@@ -9,6 +9,7 @@ hooks) out of the measurement and gives the dependency size the image really shi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -55,10 +56,17 @@ def build_runtime_venv(path: Path) -> RuntimeVenv:
             "UV_LINK_MODE": "copy",
         }
     )
-    # The Makefile's convention: uv is a module of the system python3.
-    command = ["python3", "-m", "uv", "sync", "--locked", "--no-default-groups", "--no-dev"]
+    command = [*_uv(), "sync", "--locked", "--no-default-groups", "--no-dev"]
     subprocess.run([*command, "--compile-bytecode", "--quiet"], cwd=REPO, env=env, check=True)  # noqa: S603
     return RuntimeVenv(path)
+
+
+def _uv() -> list[str]:
+    """uv itself: `uv run` names its binary in $UV; else PATH; else the Makefile's way."""
+    if os.environ.get("UV"):
+        return [os.environ["UV"]]
+    found = shutil.which("uv")
+    return [found] if found else ["python3", "-m", "uv"]
 
 
 def tree_size_bytes(root: Path, *, skip_bytecode: bool = False) -> int:

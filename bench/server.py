@@ -92,6 +92,9 @@ class Server:
             time.sleep(0.005)
         raise TimeoutError(f"no 200 from {self.base_url}{path} within {timeout:.0f} s")
 
+    def status(self, path: str, headers: dict[str, str] | None = None) -> int | None:
+        return get_status(self.port, path, headers)
+
     def stop(self, timeout: float = 15.0) -> int | None:
         if self.process is None or self.process.poll() is not None:
             return None if self.process is None else self.process.returncode
