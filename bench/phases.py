@@ -58,7 +58,7 @@ def live_throughput(
     servers = {"app": app.start(), "bare": bare.start()}
     try:
         for server in servers.values():
-            server.wait_until_ok()
+            server.wait_until_ok("/health/live/")
         results = []
         for index in range(rounds):
             order = ("bare", "app") if index % 2 == 0 else ("app", "bare")
