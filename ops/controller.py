@@ -76,8 +76,10 @@ def run_rollout(
     *,
     actions: TrafficActions,
     metrics: MetricsSource,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> RolloutResult:
+    # Resolved at call time, not definition time, so tests can patch time.sleep.
+    sleep = sleep if sleep is not None else time.sleep
     result = RolloutResult(promoted=False, reason="")
     for percent in plan.steps:
         try:
