@@ -9,6 +9,7 @@ Fixtures other areas may use:
 - ``postgres_cluster``: the running ``tests.support.postgres.PostgresCluster``.
 - ``production_env``: environment for the app under production settings against a fresh,
   migrated and seeded database on that cluster (pass it to ``tests.support.gunicorn``).
+- ``collected_static``: the image build's collectstatic, which the admin pages need.
 """
 
 from __future__ import annotations
@@ -82,3 +83,15 @@ def production_env(postgres_cluster: PostgresCluster) -> dict[str, str]:
 
 def _with_path(env: dict[str, str]) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **env}
+
+
+@pytest.fixture(scope="session")
+def collected_static() -> None:
+    """What the image build does before the runtime stage copies app/."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=APP_DIR,
+        env=_with_path(production_settings_env()),
+        check=True,
+        timeout=120,
+    )

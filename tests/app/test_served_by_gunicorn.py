@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -13,22 +11,10 @@ import pytest
 import requests
 
 from tests.conftest import migrate_database, production_settings_env
-from tests.support.gunicorn import APP_DIR, GunicornServer, serve
+from tests.support.gunicorn import GunicornServer, serve
 from tests.support.postgres import PostgresCluster
 
 HTTPS = {"X-Forwarded-Proto": "https"}
-
-
-@pytest.fixture(scope="module")
-def collected_static() -> None:
-    """What the image build does before the runtime stage copies app/."""
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=APP_DIR,
-        env={"PATH": os.environ["PATH"], **production_settings_env()},
-        check=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

@@ -13,14 +13,6 @@ from tests.support.postgres import PostgresCluster
 
 
 @pytest.fixture(scope="session")
-def collected_static(postgres_cluster: PostgresCluster) -> None:
-    """The image collects static files at build time; the admin pages need the manifest."""
-    env = production_env_for(postgres_cluster, "postgres")
-    result = manage(env, "collectstatic", "--noinput", "-v", "0")
-    assert result.returncode == 0, result.stderr
-
-
-@pytest.fixture(scope="session")
 def migrated_env(collected_static: None) -> Callable[[PostgresCluster, str], dict[str, str]]:
     """A fresh database on ``cluster`` with the migration job already run; its env."""
 
