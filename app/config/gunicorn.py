@@ -64,8 +64,9 @@ def post_worker_init(worker):  # gunicorn server hook
     gunicorn's arbiter closes its copy of the listening socket on SIGTERM, but each worker
     keeps its own open until it has drained (up to graceful_timeout). Meanwhile the kernel
     still completes handshakes into the backlog, and those clients are reset when the worker
-    finally closes it. Closing the worker's copy at once makes new connections fail with a
-    clean "connection refused" while in-flight requests finish (tests/drills/test_sigterm).
+    finally closes it. Taking in what is queued, then closing the worker's copy at once,
+    makes new connections fail with a clean "connection refused" while in-flight requests
+    finish (tests/drills/test_sigterm).
     """
     import signal
 
@@ -75,6 +76,19 @@ def post_worker_init(worker):  # gunicorn server hook
         if stop_accepting is not None:
             stop_accepting(False)  # out of the poller before the fd goes away
         for listener in worker.sockets:
+            # Handshakes the kernel completed before this point wait in the backlog; closing
+            # the socket would reset them, so take them in (they are served while draining).
+            _accept_backlog(worker, listener)
             listener.close()
 
     signal.signal(signal.SIGTERM, stop_listening_then_drain)
+
+
+def _accept_backlog(worker, listener):
+    """Accept every connection already queued on ``listener`` (non-blocking)."""
+    listener.setblocking(False)
+    while True:
+        before = worker.nr_conns
+        worker.accept(listener)  # swallows EAGAIN: nothing left means nr_conns is unchanged
+        if worker.nr_conns == before:
+            return
