@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -27,7 +28,7 @@ def _smoke(base_url: str, deadline: float) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def cluster() -> PostgresCluster:
+def cluster() -> Iterator[PostgresCluster]:
     # Its own cluster: this test stops it, which would break the session's.
     running = PostgresCluster().start()
     yield running
