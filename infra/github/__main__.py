@@ -4,6 +4,7 @@ import pulumi
 from repo_resources import (
     DeploymentEnvironment,
     DeploymentEnvironmentArgs,
+    PreviewEnvironment,
     ProtectedBranch,
     ProtectedBranchArgs,
 )
@@ -13,19 +14,18 @@ settings = load_repo_settings()
 
 for env in settings.environments:
     stack = pulumi.StackReference(f"{settings.stack_prefix}/{env.stack}")
-    DeploymentEnvironment(
-        env.name,
-        DeploymentEnvironmentArgs(
-            repository=settings.repository,
-            settings=env,
-            stack_outputs=stack,
-            static_variables={
-                "PULUMI_BACKEND_URL": settings.backend_url,
-                "PULUMI_SECRETS_PROVIDER": settings.secrets_provider,
-                "PULUMI_STACK": env.stack,
-            },
-        ),
+    environment_args = DeploymentEnvironmentArgs(
+        repository=settings.repository,
+        settings=env,
+        stack_outputs=stack,
+        static_variables={
+            "PULUMI_BACKEND_URL": settings.backend_url,
+            "PULUMI_SECRETS_PROVIDER": settings.secrets_provider,
+            "PULUMI_STACK": env.stack,
+        },
     )
+    DeploymentEnvironment(env.name, environment_args)
+    PreviewEnvironment(f"{env.name}-preview", environment_args)
 
 for rule in settings.protected_branches:
     ProtectedBranch(

@@ -142,3 +142,45 @@ class ProtectedBranch(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"branch": rule.branch})
+
+
+# What `pulumi preview` as the previewer needs: no deployer, no registry.
+PREVIEW_VARIABLES = ("WIF_PROVIDER", "PREVIEWER_SERVICE_ACCOUNT")
+
+
+class PreviewEnvironment(pulumi.ComponentResource):
+    """`<env>-preview`: the variables a pull request's preview needs, reachable from any branch.
+
+    Pull requests cannot use the deployment environment (its branch policy admits only the
+    stack's branch), and repository-wide variables could not differ per stack. No reviewers:
+    the previewer identity is read-only and WIF binds it to pull requests into that branch.
+    """
+
+    def __init__(
+        self, name: str, args: DeploymentEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("django-gcp-github:environments:PreviewEnvironment", name, None, opts)
+        environment = f"{args.settings.name}-preview"
+        self.environment = github.RepositoryEnvironment(
+            f"{name}-environment",
+            repository=args.repository,
+            environment=environment,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        values: dict[str, pulumi.Input[str]] = dict(args.static_variables)
+        for variable in PREVIEW_VARIABLES:
+            output = STACK_OUTPUT_VARIABLES[variable]
+            values[variable] = args.stack_outputs.require_output(output).apply(str)
+        env_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.environment])
+        self.variables = {
+            variable: github.ActionsEnvironmentVariable(
+                f"{name}-{variable.lower().replace('_', '-')}",
+                repository=args.repository,
+                environment=environment,
+                variable_name=variable,
+                value=value,
+                opts=env_opts,
+            )
+            for variable, value in values.items()
+        }
+        self.register_outputs({"environment": environment, "variables": sorted(values)})

@@ -63,8 +63,9 @@ def test_reads_each_gcp_stack_once(program: RecordingMocks):
 
 def test_each_environment_deploys_only_from_its_branch(program: RecordingMocks):
     envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
-    assert set(envs) == {"dev", "staging", "prod"}
-    for inputs in envs.values():
+    assert set(envs) == {"dev", "staging", "prod", "dev-preview", "staging-preview", "prod-preview"}
+    for name in ("dev", "staging", "prod"):
+        inputs = envs[name]
         assert inputs["deploymentBranchPolicy"] == {
             "customBranchPolicies": True,
             "protectedBranches": False,
@@ -73,6 +74,27 @@ def test_each_environment_deploys_only_from_its_branch(program: RecordingMocks):
         r.inputs["environment"]: r.inputs["branchPattern"] for r in program.of_type(POLICY_TYPE)
     }
     assert policies == {"dev": "develop", "staging": "homolog", "prod": "main"}
+
+
+def test_preview_environments_carry_only_what_a_read_only_preview_needs(
+    program: RecordingMocks,
+):
+    envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
+    variables: dict[str, dict[str, object]] = {}
+    for r in program.of_type(VARIABLE_TYPE):
+        variables.setdefault(r.inputs["environment"], {})[r.inputs["variableName"]] = r.inputs[
+            "value"
+        ]
+    for env in ("dev", "staging", "prod"):
+        preview = f"{env}-preview"
+        assert not envs[preview].get("reviewers")
+        assert "deploymentBranchPolicy" not in envs[preview]
+        assert set(variables[preview]) == {
+            "WIF_PROVIDER", "PREVIEWER_SERVICE_ACCOUNT", "PULUMI_BACKEND_URL",
+            "PULUMI_SECRETS_PROVIDER", "PULUMI_STACK",
+        }  # fmt: skip
+        outputs = fake_outputs(env)
+        assert variables[preview]["PREVIEWER_SERVICE_ACCOUNT"] == outputs["previewerServiceAccount"]
 
 
 def test_prod_needs_two_reviewers_and_no_self_review(program: RecordingMocks):
