@@ -1,0 +1,80 @@
+"""The pipeline's guarantees, read from the workflows (issue: delivery)."""
+
+from __future__ import annotations
+
+from ops.branches import BRANCH_TARGETS
+from tests.workflows.conftest import triggers
+
+
+def test_cd_deploys_exactly_the_mapped_branches_after_ci(workflows) -> None:
+    cd = workflows["cd.yml"]
+    assert set(triggers(cd)) == {"push"}
+    assert triggers(cd)["push"]["branches"] == ["develop", "homolog", "main"]
+    assert set(BRANCH_TARGETS) == {"develop", "homolog", "main"}
+    assert {b: (t.stack, t.environment) for b, t in BRANCH_TARGETS.items()} == {
+        "develop": ("dev", "dev"), "homolog": ("staging", "staging"), "main": ("prod", "prod"),
+    }  # fmt: skip
+    jobs = cd["jobs"]
+    assert jobs["ci"]["uses"].endswith(".github/workflows/ci.yml")
+    assert set(jobs["deploy"]["needs"]) == {"ci", "target"}
+    assert jobs["deploy"]["uses"].endswith(".github/workflows/deploy.yml")
+    assert "--require" in jobs["target"]["steps"][-1]["run"]
+    assert "workflow_call" in triggers(workflows["ci.yml"])
+
+
+def test_ci_runs_the_readme_gate_and_the_online_checks(workflows) -> None:
+    steps = [s.get("run", "") for job in workflows["ci.yml"]["jobs"].values() for s in job["steps"]]
+    text = "\n".join(steps)
+    for needle in ("make test", "bandit", "pip-audit", "zizmor", "actionlint", "hadolint"):
+        assert needle in text, needle
+    image = workflows["ci.yml"]["jobs"]["image"]["steps"][-1]
+    assert "docker/build-push-action" in image["uses"]
+    assert image["with"]["push"] is False
+
+
+def test_deploys_and_rollbacks_run_in_their_environment_one_at_a_time(workflows) -> None:
+    for name, job_id in (("deploy.yml", "release"), ("rollback.yml", "rollback")):
+        job = workflows[name]["jobs"][job_id]
+        assert job["environment"] == "${{ inputs.environment }}"
+        assert job["concurrency"] == {
+            "group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False,
+        }  # fmt: skip
+    choices = workflows["rollback.yml"][True]["workflow_dispatch"]["inputs"]
+    assert choices["environment"]["options"] == ["dev", "staging", "prod"]
+    assert choices["revision"]["default"] == "previous"
+
+
+def test_release_order_candidate_migrate_smoke_promote(workflows) -> None:
+    steps = workflows["deploy.yml"]["jobs"]["release"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+
+    def index(fragment: str) -> int:
+        return next(i for i, run in enumerate(runs) if fragment in run)
+
+    build = next(i for i, s in enumerate(steps) if "build-push-action" in s.get("uses", ""))
+    order = [
+        build, index("--phase candidate"), index("ops.backup"), index("ops.migrate"),
+        index("ops.smoke"), index("ops.rollout --stack"),
+    ]  # fmt: skip
+    assert order == sorted(order)
+    assert steps[index("ops.backup")]["if"] == "inputs.stack == 'prod'"
+    gated = [s for s in steps if "ops.rollout" in s.get("run", "")]
+    assert {s["if"]: "--direct" in s["run"] for s in gated} == {
+        "inputs.stack == 'prod'": False, "inputs.stack != 'prod'": True,
+    }  # fmt: skip
+    restore = steps[index("--phase abort")]
+    assert restore["if"] == "failure() && steps.candidate.outcome == 'success'"
+    assert "@${{ steps.build.outputs.digest }}" in steps[index("--phase candidate")]["env"]["IMAGE"]
+
+
+def test_pull_requests_preview_their_target_stack_as_the_previewer(workflows) -> None:
+    preview = workflows["preview.yml"]
+    assert triggers(preview)["pull_request"]["branches"] == ["develop", "homolog", "main"]
+    job = preview["jobs"]["preview"]
+    auth = next(s for s in job["steps"] if "google-github-actions/auth" in s.get("uses", ""))
+    assert auth["with"]["service_account"] == "${{ vars.PREVIEWER_SERVICE_ACCOUNT }}"
+    pulumi = job["steps"][-1]["with"]
+    assert pulumi["command"] == "preview"
+    assert pulumi["policyPacks"] == "infra/policy"
+    assert pulumi["comment-on-pr"] is True
+    assert job["permissions"]["pull-requests"] == "write"
