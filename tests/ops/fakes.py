@@ -29,9 +29,13 @@ def outputs(**overrides: Any) -> dict[str, Any]:
         "latestRevision": STABLE,
         "traffic": [
             {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100},
-            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "percent": 0,
-             "revision": STABLE, "tag": "candidate"},
-        ],  # fmt: skip
+            {
+                "type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+                "percent": 0,
+                "revision": STABLE,
+                "tag": "candidate",
+            },
+        ],
         "migrationJobName": "django-app-migrate",
         "workloadIdentityProvider": "projects/161803398874/locations/global/"
         "workloadIdentityPools/github-actions/providers/github",
@@ -53,11 +57,14 @@ def candidate_outputs() -> dict[str, Any]:
         image=IMAGE,
         latestRevision=CANDIDATE,
         traffic=[
-            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "percent": 100,
-             "revision": STABLE},
-            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "percent": 0,
-             "revision": CANDIDATE, "tag": "candidate"},
-        ],  # fmt: skip
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "percent": 100, "revision": STABLE},
+            {
+                "type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+                "percent": 0,
+                "revision": CANDIDATE,
+                "tag": "candidate",
+            },
+        ],
     )
 
 

@@ -46,10 +46,12 @@ def _run(plan: RolloutPlan, windows, actions: Actions | None = None):
 
 def test_healthy_candidate_is_promoted_step_by_step() -> None:
     result, actions, metrics, sleeps = _run(_plan(), [HEALTHY])
-    assert result.promoted and result.exit_code == 0
+    assert result.promoted
+    assert result.exit_code == 0
     assert actions.events == ["shift 10", "shift 50", "shift 100"]
     assert [s.gate.verdict for s in result.steps if s.gate] == [Verdict.PASS] * 3
-    assert metrics.asked == [(CANDIDATE, 300)] * 3 and sleeps == [300] * 3
+    assert metrics.asked == [(CANDIDATE, 300)] * 3
+    assert sleeps == [300] * 3
     assert "Rollout PROMOTED" in summary(_plan(), STABLE, result)
 
 
@@ -60,25 +62,28 @@ def test_a_bad_window_at_any_step_aborts_and_restores(bad, reason, failing_step:
     windows = [HEALTHY] * failing_step + [bad]
     result, actions, _, _ = _run(_plan(), windows)
     percent = (10, 50, 100)[failing_step]
-    assert not result.promoted and result.exit_code == 1
-    assert actions.events == [f"shift {p}" for p in (10, 50, 100)[: failing_step + 1]] + [
-        "restore"
-    ]
-    assert result.reason.startswith(f"aborted at {percent}%: ") and reason in result.reason
+    assert not result.promoted
+    assert result.exit_code == 1
+    assert actions.events == [f"shift {p}" for p in (10, 50, 100)[: failing_step + 1]] + ["restore"]
+    assert result.reason.startswith(f"aborted at {percent}%: ")
+    assert reason in result.reason
     text = summary(_plan(), STABLE, result)
-    assert "ABORTED - 100% restored to the stable revision" in text and reason in text
+    assert "ABORTED - 100% restored to the stable revision" in text
+    assert reason in text
 
 
 @pytest.mark.parametrize("failing_step", [10, 50, 100])
 def test_failing_to_apply_a_step_restores(failing_step: int) -> None:
     result, actions, _, _ = _run(_plan(), [HEALTHY], Actions(fail_shift_at=failing_step))
     assert actions.events[-2:] == [f"shift {failing_step}", "restore"]
-    assert result.exit_code == 1 and "pulumi up exited 255" in result.reason
+    assert result.exit_code == 1
+    assert "pulumi up exited 255" in result.reason
 
 
 def test_restore_failure_is_loud() -> None:
     result, _, _, _ = _run(_plan(), [ERRORS_2PCT], Actions(fail_restore=True))
-    assert result.exit_code == 4 and result.restore_error == "permission denied"
+    assert result.exit_code == 4
+    assert result.restore_error == "permission denied"
     text = summary(_plan(), STABLE, result)
     assert "RESTORE FAILED, run the rollback workflow now" in text
 
@@ -86,24 +91,29 @@ def test_restore_failure_is_loud() -> None:
 def test_no_data_waits_extra_windows_then_aborts_by_default() -> None:
     result, actions, metrics, sleeps = _run(_plan(), [NO_DATA])
     assert actions.events == ["shift 10", "restore"]
-    assert len(metrics.asked) == 3 and sleeps == [300] * 3
+    assert len(metrics.asked) == 3
+    assert sleeps == [300] * 3
     assert "no data after 3 windows (policy: abort)" in result.reason
 
 
 def test_no_data_then_data_within_the_extensions_is_judged_normally() -> None:
     result, _, metrics, _ = _run(_plan(), [NO_DATA, HEALTHY])
-    assert result.promoted and len(metrics.asked) == 4
+    assert result.promoted
+    assert len(metrics.asked) == 4
 
 
 def test_no_data_policy_promote() -> None:
     result, actions, _, _ = _run(_plan(no_data=NoDataPolicy.PROMOTE, max_extensions=0), [NO_DATA])
-    assert result.promoted and actions.events == ["shift 10", "shift 50", "shift 100"]
+    assert result.promoted
+    assert actions.events == ["shift 10", "shift 50", "shift 100"]
     assert all(s.note == "no data; policy: promote" for s in result.steps)
     assert "| 10% | 0 | 0.00% | - | no data |" in summary(_plan(), STABLE, result)
 
 
 def test_direct_promotion_is_not_gated() -> None:
     result, actions, metrics, sleeps = _run(_plan(steps=(100,), gated=False), [ERRORS_2PCT])
-    assert result.promoted and actions.events == ["shift 100"]
-    assert metrics.asked == [] and sleeps == []
+    assert result.promoted
+    assert actions.events == ["shift 100"]
+    assert metrics.asked == []
+    assert sleeps == []
     assert "not gated" in summary(_plan(), STABLE, result)

@@ -9,8 +9,16 @@ import pytest
 from ops import deploy_phase
 from ops.pulumi_cli import PulumiStack, run_command
 from tests.ops.fakes import (
-    CANDIDATE, IMAGE, OLDER, STABLE, FakePulumi, FakeResponse, FakeSession, candidate_outputs,
-    outputs, write_json,
+    CANDIDATE,
+    IMAGE,
+    OLDER,
+    STABLE,
+    FakePulumi,
+    FakeResponse,
+    FakeSession,
+    candidate_outputs,
+    outputs,
+    write_json,
 )  # fmt: skip
 
 

@@ -37,7 +37,8 @@ def test_gate_on_synthetic_series() -> None:
     assert errors.verdict is Verdict.FAIL
     assert errors.reasons == ("5xx ratio 2.00% > 1.00% (20/1000)",)
     slow = evaluate(SLOW, LIMITS)
-    assert slow.verdict is Verdict.FAIL and slow.reasons == ("p95 latency 1500 ms > 1000 ms",)
+    assert slow.verdict is Verdict.FAIL
+    assert slow.reasons == ("p95 latency 1500 ms > 1000 ms",)
     assert evaluate(NO_DATA, LIMITS).verdict is Verdict.NO_DATA
 
 

@@ -7,7 +7,13 @@ import pytest
 from ops import rollout
 from ops.pulumi_cli import PulumiStack
 from tests.ops.fakes import (
-    CANDIDATE, IMAGE, STABLE, FakePulumi, candidate_outputs, outputs, write_json,
+    CANDIDATE,
+    IMAGE,
+    STABLE,
+    FakePulumi,
+    candidate_outputs,
+    outputs,
+    write_json,
 )  # fmt: skip
 from tests.ops.synthetic import ERRORS_2PCT, HEALTHY, ReplayMetrics
 
@@ -65,4 +71,5 @@ def test_missing_outputs_are_a_usage_error(tmp_path: Path, capsys) -> None:
     cand = write_json(tmp_path / "c.json", outputs(rolloutSteps=[50]))
     code = rollout.main(["--stack", "prod", "--previous", prev, "--outputs", cand],
                         stack=PulumiStack("prod", runner=FakePulumi()))  # fmt: skip
-    assert code == 2 and "rolloutSteps" in capsys.readouterr().err
+    assert code == 2
+    assert "rolloutSteps" in capsys.readouterr().err

@@ -55,7 +55,8 @@ def test_retries_with_exponential_backoff_until_it_starts() -> None:
     replies["/health/live/"] = [OSError("connection refused")] * 4 + [OK]
     outcomes = smoke.run_checks("https://x", fetch=_fetch(replies), sleep=clock.sleep,
                                 clock=clock, first_delay=1, max_delay=4)  # fmt: skip
-    assert outcomes[0].ok and outcomes[0].attempts == 5
+    assert outcomes[0].ok
+    assert outcomes[0].attempts == 5
     assert clock.sleeps == [1, 2, 4, 4]
 
 
@@ -68,10 +69,13 @@ def test_deadline_bounds_a_dead_service_and_the_report_says_why() -> None:
                                 clock=clock, deadline=30)  # fmt: skip
     assert clock.now <= 30
     ready = outcomes[1]
-    assert not ready.ok and ready.attempts > 1
-    assert "HTTP 503 (expected 200)" in ready.detail and "database" in ready.detail
+    assert not ready.ok
+    assert ready.attempts > 1
+    assert "HTTP 503 (expected 200)" in ready.detail
+    assert "database" in ready.detail
     text = smoke.report("https://x", outcomes)
-    assert "Smoke test FAILED" in text and "| `/health/ready/` | FAIL |" in text
+    assert "Smoke test FAILED" in text
+    assert "| `/health/ready/` | FAIL |" in text
 
 
 @pytest.mark.parametrize(
@@ -81,13 +85,16 @@ def test_deadline_bounds_a_dead_service_and_the_report_says_why() -> None:
         (smoke.Reply(200, "application/json", '{"status": "starting"}'), '"status": "ok"'),
         (smoke.Reply(200, "application/json", '["ok"]'), '"status": "ok"'),
         (smoke.Reply(302, "text/html", ""), "HTTP 302"),
-        (smoke.Reply(200, "application/json", '{"status": "ok", "version": "old"}'),
-         "serves version 'old', expected 'abc'"),
-    ],  # fmt: skip
+        (
+            smoke.Reply(200, "application/json", '{"status": "ok", "version": "old"}'),
+            "serves version 'old', expected 'abc'",
+        ),
+    ],
 )
 def test_judge_health_bodies(reply: smoke.Reply, expected: str) -> None:
     problem = smoke.judge(smoke.CHECKS[0], reply, expect_version="abc")
-    assert problem is not None and expected in problem
+    assert problem is not None
+    assert expected in problem
 
 
 def test_admin_login_must_render_the_form() -> None:

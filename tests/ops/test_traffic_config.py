@@ -23,9 +23,13 @@ def test_next_deploy_after_a_rollback_pin_unpins_and_keeps_the_pinned_revision_a
     pinned = outputs(
         traffic=[
             {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "percent": 100, "revision": OLDER},
-            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "percent": 0,
-             "revision": STABLE, "tag": "candidate"},
-        ]  # fmt: skip
+            {
+                "type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+                "percent": 0,
+                "revision": STABLE,
+                "tag": "candidate",
+            },
+        ]
     )
     change = tc.candidate(StackOutputs(pinned), IMAGE)
     assert change.values["stableRevision"] == OLDER
