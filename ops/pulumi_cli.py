@@ -9,6 +9,11 @@ from collections.abc import Callable, Sequence
 from ops.outputs import StackOutputs
 from ops.traffic_config import NAMESPACE, ConfigChange
 
+# The CrossGuard pack (infra/policy/PulumiPolicy.yaml) is enforced on every update, not
+# only on pull request previews: a deploy must not be the one path around the guardrails.
+# Relative to the repository root, where Pulumi.yaml is and where the workflows run.
+POLICY_PACK = "infra/policy"
+
 # argv, capture -> stdout ("" when not captured); raises CalledProcessError on failure.
 Runner = Callable[[Sequence[str], bool], str]
 
@@ -49,4 +54,9 @@ class PulumiStack:
                 self._run(self._argv("config", "rm", f"{NAMESPACE}:{key}"), False)
 
     def up(self) -> None:
-        self._run(self._argv("up", "--yes", "--diff", "--suppress-progress"), False)
+        self._run(
+            self._argv(
+                "up", "--yes", "--diff", "--suppress-progress", "--policy-pack", POLICY_PACK
+            ),
+            False,
+        )

@@ -1,0 +1,99 @@
+"""What ties the workflows to each other, to the ops tools and to the RUNBOOK."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from ops.pulumi_cli import POLICY_PACK, PulumiStack
+from tests.workflows.conftest import WORKFLOWS, triggers
+
+ROOT = WORKFLOWS.parents[1]
+
+
+def test_called_workflows_are_local_files_that_accept_workflow_call(workflows) -> None:
+    called = 0
+    for name, workflow in workflows.items():
+        for job_id, job in workflow["jobs"].items():
+            uses = job.get("uses")
+            if uses is None:
+                continue
+            called += 1
+            # actionlint (run in CI) takes a same-repository call only as ./.github/workflows/x
+            assert uses.startswith("./.github/workflows/"), f"{name}:{job_id}: {uses!r}"
+            target = uses.removeprefix("./.github/workflows/")
+            assert target in workflows, f"{name}:{job_id}: {target} does not exist"
+            assert "workflow_call" in triggers(workflows[target]), f"{target} is not reusable"
+    assert called >= 2
+
+
+def test_deploy_inputs_match_what_cd_passes(workflows) -> None:
+    declared = triggers(workflows["deploy.yml"])["workflow_call"]["inputs"]
+    passed = workflows["cd.yml"]["jobs"]["deploy"]["with"]
+    assert set(passed) == {name for name, spec in declared.items() if spec.get("required")}
+    assert passed == {
+        "stack": "${{ needs.target.outputs.stack }}",
+        "environment": "${{ needs.target.outputs.environment }}",
+    }
+
+
+def test_image_built_once_tagged_by_commit_and_deployed_by_digest(workflows) -> None:
+    steps = workflows["deploy.yml"]["jobs"]["release"]["steps"]
+    builds = [s for s in steps if "build-push-action" in s.get("uses", "")]
+    assert len(builds) == 1
+    tags = builds[0]["with"]["tags"].strip().splitlines()
+    # Artifact Registry tags are immutable here: every tag must carry the commit sha.
+    assert tags == [
+        "${{ env.IMAGE_REPO }}:${{ github.sha }}",
+        "${{ env.IMAGE_REPO }}:${{ github.ref_name }}-${{ github.sha }}",
+    ]
+    images = [s["env"]["IMAGE"] for s in steps if "IMAGE" in s.get("env", {})]
+    assert images
+    assert all(image.endswith("@${{ steps.build.outputs.digest }}") for image in images)
+
+
+def test_every_pulumi_up_the_pipeline_runs_enforces_the_policy_pack() -> None:
+    calls: list[list[str]] = []
+    PulumiStack("prod", runner=lambda argv, capture: calls.append(list(argv)) or "").up()
+    (argv,) = calls
+    assert argv[:2] == ["pulumi", "up"]
+    assert argv[argv.index("--policy-pack") + 1] == POLICY_PACK
+    assert (ROOT / POLICY_PACK / "PulumiPolicy.yaml").is_file()
+    preview = (WORKFLOWS / "preview.yml").read_text()
+    assert f"policyPacks: {POLICY_PACK}" in preview
+
+
+def test_runbook_rollback_command_matches_the_dispatch_inputs(workflows) -> None:
+    runbook = (ROOT / "RUNBOOK.md").read_text()
+    inputs = triggers(workflows["rollback.yml"])["workflow_dispatch"]["inputs"]
+    commands = re.findall(r"gh workflow run rollback\.yml((?: -f \w+=\S+)+)", runbook)
+    assert commands, "RUNBOOK no longer shows the rollback command"
+    for flags in commands:
+        given = dict(re.findall(r"-f (\w+)=(\S+)", flags))
+        assert set(given) <= set(inputs), given
+        environment = given.get("environment", "").strip("`")
+        assert environment in inputs["environment"]["options"], environment
+
+
+def test_rollback_pins_then_smokes_the_service_url(workflows) -> None:
+    runs = [s.get("run", "") for s in workflows["rollback.yml"]["jobs"]["rollback"]["steps"]]
+    pin = next(i for i, run in enumerate(runs) if "--phase pin" in run)
+    smoke = next(i for i, run in enumerate(runs) if "ops.smoke" in run)
+    assert pin < smoke
+    assert '--revision "$REVISION"' in runs[pin]
+    assert "get serviceUrl" in runs[smoke]
+
+
+def test_ops_tools_the_workflows_call_exist() -> None:
+    text = "\n".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
+    modules = set(re.findall(r"\bops\.(\w+)", text))
+    assert {"branches", "deploy_phase", "backup", "migrate", "smoke", "rollout"} <= modules
+    for module in modules:
+        assert (ROOT / "ops" / f"{module}.py").is_file(), f"ops/{module}.py is missing"
+
+
+def test_dependabot_keeps_actions_python_and_the_base_image_current() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    ecosystems = {u["package-ecosystem"]: u["schedule"]["interval"] for u in config["updates"]}
+    assert ecosystems == {"github-actions": "weekly", "uv": "weekly", "docker": "weekly"}
