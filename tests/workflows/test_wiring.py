@@ -97,3 +97,14 @@ def test_dependabot_keeps_actions_python_and_the_base_image_current() -> None:
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     ecosystems = {u["package-ecosystem"]: u["schedule"]["interval"] for u in config["updates"]}
     assert ecosystems == {"github-actions": "weekly", "uv": "weekly", "docker": "weekly"}
+
+
+def test_required_checks_are_jobs_pull_requests_run(workflows) -> None:
+    config = yaml.safe_load((ROOT / "infra" / "github" / "Pulumi.github.yaml").read_text())
+    required = config["config"]["django-gcp-github:requiredChecks"]
+    ci = workflows["ci.yml"]
+    assert "pull_request" in triggers(ci)
+    # A workflow a pull request triggers directly reports each job under its name alone.
+    names = {job.get("name", job_id) for job_id, job in ci["jobs"].items()}
+    assert required
+    assert set(required) <= names, f"required {required} but ci.yml reports {sorted(names)}"
