@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
@@ -10,6 +13,7 @@ from ops.pulumi_cli import POLICY_PACK, PulumiStack
 from tests.workflows.conftest import WORKFLOWS, triggers
 
 ROOT = WORKFLOWS.parents[1]
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 
 
 def test_called_workflows_are_local_files_that_accept_workflow_call(workflows) -> None:
@@ -94,9 +98,15 @@ def test_ops_tools_the_workflows_call_exist() -> None:
 
 
 def test_dependabot_keeps_actions_python_and_the_base_image_current() -> None:
-    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    config = yaml.safe_load(DEPENDABOT.read_text())
     ecosystems = {u["package-ecosystem"]: u["schedule"]["interval"] for u in config["updates"]}
     assert ecosystems == {"github-actions": "weekly", "uv": "weekly", "docker": "weekly"}
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.dependabot", str(DEPENDABOT)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_required_checks_are_jobs_pull_requests_run(workflows) -> None:
