@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import secrets
 import statistics
 import subprocess
 import time
@@ -20,6 +19,7 @@ from bench.runtime import (
 )
 from bench.server import Server, build_image_root, hello_env, server_env
 from bench.stack import ProcessShape, prod_shape
+from tests.support.environment import production_settings_env
 from tests.support.gunicorn import image_command
 from tests.support.postgres import PostgresCluster
 
@@ -45,13 +45,7 @@ def _arguments() -> argparse.Namespace:
 
 
 def _production_env(cluster: PostgresCluster, database: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://127.0.0.1",
-        **cluster.env(database),
-    }
+    return production_settings_env(**cluster.env(database))
 
 
 def _measure(args: argparse.Namespace, cluster: PostgresCluster) -> dict[str, Any]:

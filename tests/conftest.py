@@ -22,8 +22,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.environment import production_settings_env
 from tests.support.gunicorn import APP_DIR
 from tests.support.postgres import PostgresCluster
+
+__all__ = ["migrate_database", "production_settings_env"]
 
 
 @pytest.fixture(scope="session")
@@ -43,18 +46,6 @@ def django_db_modify_db_settings(postgres_cluster: PostgresCluster) -> None:
     settings.DATABASES["default"].update(
         HOST=env["DB_HOST"], PORT=env["DB_PORT"], USER=env["DB_USER"], NAME=env["DB_NAME"]
     )
-
-
-def production_settings_env(**overrides: str) -> dict[str, str]:
-    """The variables production settings require, with throwaway values."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
-        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://localhost",
-        "DB_HOST": "/nonexistent",
-        **overrides,
-    }
 
 
 def migrate_database(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.environment import production_settings_env
 from tests.support.postgres import PostgresCluster
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
@@ -15,17 +15,13 @@ APP_DIR = Path(__file__).resolve().parents[2] / "app"
 
 def production_env_for(cluster: PostgresCluster, database: str) -> dict[str, str]:
     """Production settings with a test key and hosts, DB_* pointing at ``database``."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://127.0.0.1",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "4",
-        "K_REVISION": "drill-00001-abc",
-        "APP_VERSION": "drill",
+    return production_settings_env(
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="4",
+        K_REVISION="drill-00001-abc",
+        APP_VERSION="drill",
         **cluster.env(database),
-    }
+    )
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
