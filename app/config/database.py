@@ -9,6 +9,7 @@ the instance's max_connections.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from config.env import env_float, env_int, env_str
@@ -43,12 +44,36 @@ def pool_options() -> dict[str, Any]:
     }
 
 
+# Per-connection limits, in milliseconds; 0 means none (PostgreSQL's own default), which is
+# what the migration job and manage.py get unless their environment sets them per stack
+# (a job lock_timeout makes a migration stuck behind traffic fail, and the job retry it).
+# The web server gets WEB_TIMEOUTS (config/wsgi.py applies them before settings load): a
+# request waiting on a lock (a migration's ALTER TABLE) gives up after 3 s and answers 503
+# with Retry-After (core.db_unavailable) instead of holding a thread for the whole
+# migration, and no single statement runs past 15 s.
+WEB_TIMEOUTS = {"DB_STATEMENT_TIMEOUT_MS": "15000", "DB_LOCK_TIMEOUT_MS": "3000"}
+
+
+def apply_web_timeouts(environ: MutableMapping[str, str]) -> None:
+    """Default the web server's limits; a value the environment already has wins."""
+    for name, value in WEB_TIMEOUTS.items():
+        environ.setdefault(name, value)
+
+
+def session_options() -> str:
+    """libpq ``options``: settings PostgreSQL applies to the session at connect time."""
+    statement = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
+    lock = env_int("DB_LOCK_TIMEOUT_MS", 0)
+    return f"-c statement_timeout={statement} -c lock_timeout={lock}"
+
+
 def postgres_database(*, pool: bool) -> dict[str, Any]:
     """The PostgreSQL settings dict; DB_HOST is a host name or a socket directory."""
     options: dict[str, Any] = {
         # libpq's floor is 2 s; a dead host must not hang a request for the OS default.
         "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3, minimum=2),
         "application_name": env_str("K_SERVICE", "django-gcp"),
+        "options": session_options(),
     }
     if pool:
         options["pool"] = pool_options()

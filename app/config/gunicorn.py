@@ -6,6 +6,9 @@ this (the tests use it to bind 127.0.0.1).
 
 import os
 
+# The config file runs in the arbiter with app/ on sys.path, before Django is imported.
+from config.shutdown import IN_FLIGHT, schedule_cut_report
+
 # Cloud Run sends traffic to $PORT on all interfaces of the container.
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8080')}"]
 
@@ -32,6 +35,12 @@ keepalive = 5
 # The Django middleware writes one JSON line per request (with trace ids), so gunicorn's
 # own access log would only duplicate it. Its error log uses the same JSON shape.
 accesslog = None
+# ... and gunicorn would still build every access-log field before dropping the line.
+logger_class = "config.gunicorn_logger.NoAccessLogger"
+# gunicorn 25+ opens a control socket under $HOME by default; the image's user has no
+# writable home, so every boot logged an ERROR (which an error-rate alert counts). Cloud Run
+# manages the process; nothing here needs gunicornc.
+control_socket_disable = True
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -58,6 +67,15 @@ logconfig_dict = {
 }
 
 
+def pre_request(worker, req):  # gunicorn server hook
+    """Track the request so shutdown can name it if the graceful timeout cuts it."""
+    IN_FLIGHT.started(req)
+
+
+def post_request(worker, req, environ, resp):  # gunicorn server hook
+    IN_FLIGHT.finished(req)
+
+
 def post_worker_init(worker):  # gunicorn server hook
     """Stop listening the moment SIGTERM arrives, then drain.
 
@@ -72,6 +90,8 @@ def post_worker_init(worker):  # gunicorn server hook
 
     def stop_listening_then_drain(signum, frame):
         worker.handle_exit(signum, frame)
+        # Whatever is still running just before the arbiter's SIGKILL is logged by name.
+        schedule_cut_report(IN_FLIGHT, graceful_timeout=worker.cfg.graceful_timeout)
         stop_accepting = getattr(worker, "set_accept_enabled", None)
         if stop_accepting is not None:
             stop_accepting(False)  # out of the poller before the fd goes away

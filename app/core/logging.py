@@ -30,8 +30,16 @@ _SENSITIVE_INLINE = re.compile(
     r"|csrftoken)(?P<sep>\s*[=:]\s*)(?P<value>bearer\s+\S+|basic\s+\S+|\"[^\"]*\"|'[^']*'|[^\s,;&]+)",
     re.IGNORECASE,
 )
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
+# Patterns spelled with [0-9a-f], never \d or str.isdigit(): those accept non-ASCII digits
+# (a superscript two passes isdigit() and then breaks int()), and a header arrives as
+# latin-1 text, so any byte above 0x7f reaches us as such a character.
+_HEX_32 = re.compile(r"[0-9a-f]{32}")
+_HEX_16 = re.compile(r"[0-9a-f]{16}")
+_HEX_2 = re.compile(r"[0-9a-f]{2}")
+_CLOUD_TRACE_ID = re.compile(r"[0-9a-fA-F]{32}")
+_DECIMAL = re.compile(r"[0-9]{1,20}")
+_ZERO_TRACE = "0" * 32
+_ZERO_SPAN = "0" * 16
 
 
 @dataclass(frozen=True)
@@ -45,21 +53,48 @@ _current_trace: ContextVar[TraceContext | None] = ContextVar("current_trace", de
 
 
 def trace_from_headers(cloud_trace: str | None, traceparent: str | None) -> TraceContext:
-    """The caller's trace (W3C traceparent, else X-Cloud-Trace-Context), or a fresh id."""
-    if traceparent:
-        parts = traceparent.strip().lower().split("-")
-        if len(parts) == 4 and _TRACE_ID.match(parts[1]) and _SPAN_ID.match(parts[2]):
-            sampled = bool(int(parts[3], 16) & 1) if re.match(r"^[0-9a-f]{2}$", parts[3]) else False
-            return TraceContext(parts[1], parts[2], sampled)
-    if cloud_trace:
-        # TRACE_ID/SPAN_ID;o=OPTIONS, span id in decimal.
-        trace_part, _, rest = cloud_trace.strip().partition("/")
-        trace_id = trace_part.lower()
-        if _TRACE_ID.match(trace_id):
-            span, _, options = rest.partition(";")
-            span_id = f"{int(span):016x}" if span.isdigit() and int(span) < 2**64 else None
-            return TraceContext(trace_id, span_id, options.strip() == "o=1")
-    return TraceContext(secrets.token_hex(16))
+    """The caller's trace (W3C traceparent, else X-Cloud-Trace-Context), or a fresh id.
+
+    Anything malformed is ignored rather than trusted: a fresh trace id costs nothing, an
+    exception here would fail the request before it is even logged.
+    """
+    return (
+        _from_traceparent(traceparent)
+        or _from_cloud_trace(cloud_trace)
+        or TraceContext(secrets.token_hex(16))
+    )
+
+
+def _from_traceparent(header: str | None) -> TraceContext | None:
+    """https://www.w3.org/TR/trace-context/#traceparent-header: lowercase hex only."""
+    if not header:
+        return None
+    fields = header.strip().split("-")
+    if len(fields) < 4:
+        return None
+    version, trace_id, span_id, flags = fields[:4]
+    # Version ff is forbidden; version 00 has exactly four fields, later ones may add more.
+    if not _HEX_2.fullmatch(version) or version == "ff" or (version == "00" and len(fields) > 4):
+        return None
+    if not (_HEX_32.fullmatch(trace_id) and _HEX_16.fullmatch(span_id) and _HEX_2.fullmatch(flags)):
+        return None
+    if trace_id == _ZERO_TRACE or span_id == _ZERO_SPAN:
+        return None
+    return TraceContext(trace_id, span_id, sampled=bool(int(flags, 16) & 1))
+
+
+def _from_cloud_trace(header: str | None) -> TraceContext | None:
+    """``TRACE_ID/SPAN_ID;o=OPTIONS``: 32 hex digits, then the span id in decimal (u64)."""
+    if not header:
+        return None
+    trace_part, _, rest = header.strip().partition("/")
+    if not _CLOUD_TRACE_ID.fullmatch(trace_part) or trace_part == _ZERO_TRACE:
+        return None
+    span, _, options = rest.partition(";")
+    span_id = None
+    if _DECIMAL.fullmatch(span) and 0 < int(span) < 2**64:
+        span_id = f"{int(span):016x}"
+    return TraceContext(trace_part.lower(), span_id, sampled=options.strip() == "o=1")
 
 
 def bind_trace(context: TraceContext) -> Token[TraceContext | None]:
@@ -82,6 +117,21 @@ def redact(value: Any) -> Any:
     if isinstance(value, str):
         return _SENSITIVE_INLINE.sub(lambda m: f"{m['key']}{m['sep']}{REDACTED}", value)
     return value
+
+
+class AsWarningWithoutTraceback(logging.Filter):
+    """Rewrites a record as a WARNING without its traceback.
+
+    For expected noise Django logs at ERROR: a request naming a foreign Host
+    (django.security.DisallowedHost) is a scanner, not a fault, and an ERROR with a stack
+    trace per scan would trip the error-rate alert. The one-line message stays.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):

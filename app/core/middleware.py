@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import ClassVar
@@ -11,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from core import views
 from core.logging import bind_trace, trace_from_headers, unbind_trace
-
-logger = logging.getLogger("core.request")
+from core.request_log import log_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -25,43 +23,27 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
         trace = trace_from_headers(
             request.headers.get("X-Cloud-Trace-Context"), request.headers.get("traceparent")
         )
         token = bind_trace(trace)
-        started = time.perf_counter()
+        status = 500  # what the client gets if anything below raises
         try:
             response = self.get_response(request)
             response["x-trace-id"] = trace.trace_id
-            self._log(request, response.status_code, time.perf_counter() - started)
+            status = response.status_code
             return response
         finally:
+            log_request(
+                method=request.method or "",
+                path=request.path,
+                status=status,
+                seconds=time.perf_counter() - started,
+                user_agent=request.headers.get("User-Agent", ""),
+                protocol=request.META.get("SERVER_PROTOCOL", ""),
+            )
             unbind_trace(token)
-
-    @staticmethod
-    def _log(request: HttpRequest, status: int, seconds: float) -> None:
-        level = (
-            logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
-        )
-        # The path only: query strings carry tokens, and get_host() would raise for
-        # the probes' arbitrary Host headers.
-        http_request = {
-            "requestMethod": request.method,
-            "requestUrl": request.path,
-            "status": status,
-            "latency": f"{seconds:.6f}s",
-            "userAgent": request.headers.get("User-Agent", "")[:200],
-            "protocol": request.META.get("SERVER_PROTOCOL", ""),
-        }
-        logger.log(
-            level,
-            "%s %s %s %.1fms",
-            request.method,
-            request.path,
-            status,
-            seconds * 1000,
-            extra={"fields": {"httpRequest": http_request}},
-        )
 
 
 class HealthProbeMiddleware:

@@ -153,12 +153,16 @@ def start(
     """Start gunicorn as the image would, with ``env`` over the image's ENV; don't wait."""
     port = port or free_port()
     log_path = log_path or Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+    # Each server counts admin login attempts on its own, so parallel tests never throttle
+    # one another (core/login_throttle.py).
+    throttle_dir = tempfile.mkdtemp(prefix="login-throttle-")
     process_env = {
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         **image_env(),
         "PORT": str(port),
+        "LOGIN_THROTTLE_CACHE_DIR": throttle_dir,
         **env,
         "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
     }

@@ -6,6 +6,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 from __future__ import annotations
 
 from pathlib import Path
+from tempfile import gettempdir
 
 from config.env import env_str
 
@@ -53,11 +54,17 @@ MIDDLEWARE = [
     # over plain HTTP with whatever Host header, so only the health paths skip the SSL
     # redirect and the ALLOWED_HOSTS check.
     "core.middleware.HealthProbeMiddleware",
+    # A view's OperationalError (database restarting, pool exhausted, lock_timeout) is a
+    # 503 with Retry-After, not a 500.
+    "core.db_unavailable.DatabaseUnavailableMiddleware",
+    "core.security_headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After CSRF: a forged login POST is refused before it counts against anyone.
+    "core.login_throttle.LoginThrottleMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -105,6 +112,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# CACHES
+# ------------------------------------------------------------------------------
+# Admin login attempts (core/login_throttle.py): files under /tmp are shared by all of an
+# instance's gunicorn workers and need no Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "login_throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str(
+            "LOGIN_THROTTLE_CACHE_DIR", str(Path(gettempdir()) / "django-gcp-login-throttle")
+        ),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
+
 # LOGGING
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/logging/ and
@@ -114,6 +136,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
+    "filters": {"as_warning": {"()": "core.logging.AsWarningWithoutTraceback"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -126,5 +149,7 @@ LOGGING = {
         # The request line is ours (core.request); Django's would repeat it for 4xx/5xx.
         "django.request": {"level": "ERROR"},
         "django.server": {"handlers": [], "propagate": False},
+        # A foreign Host header is a scanner, not a fault: WARNING, one line, no traceback.
+        "django.security.DisallowedHost": {"filters": ["as_warning"]},
     },
 }
