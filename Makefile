@@ -1,4 +1,5 @@
-# Every target installs what it needs (uv from PyPI if missing, then the locked venv).
+# Every target installs what it needs: uv (from PATH, else a private copy under .local/uv,
+# see .ci/uv; never into the system Python), then the locked venv.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -7,7 +8,7 @@ SHELL := /bin/bash
 export UV_PYTHON ?= $(or $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))),3.12)
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
-UV := python3 -m uv
+UV := $(CURDIR)/.ci/uv
 RUN := $(UV) run --locked --all-groups --no-sync
 
 .PHONY: help uv venv test lint typecheck pytest
@@ -18,7 +19,7 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 uv:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) --version >/dev/null
 
 venv: uv ## Create/refresh .venv from uv.lock (all groups)
 	@$(UV) sync --locked --all-groups --quiet
