@@ -11,12 +11,12 @@ export UV_LINK_MODE := copy
 UV := $(CURDIR)/.ci/uv
 RUN := $(UV) run --locked --all-groups --no-sync
 
-.PHONY: help uv venv test lint typecheck pytest
+.PHONY: help uv venv test lint typecheck pytest fmt migrations-check
 .PHONY: bench drills
 .PHONY: run collectstatic
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 uv:
 	@$(UV) --version >/dev/null
@@ -29,6 +29,14 @@ test: venv lint typecheck pytest ## The whole offline gate: ruff, pyright, pytes
 lint: venv ## ruff lint + format check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+fmt: venv ## Fix what ruff can: imports, lint autofixes, formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+# Also part of `make pytest` (tests/governance/test_migrations.py); CI may call it alone.
+migrations-check: venv ## makemigrations --check + migration linter (destructive ops need a contract_ name)
+	$(RUN) pytest tests/governance/test_migrations.py -q --no-cov -p no:cacheprovider
 
 typecheck: venv ## pyright on app/, infra/, ops/, tests/
 	$(RUN) pyright

@@ -69,7 +69,6 @@ def _production_env(stack: str) -> dict[str, str]:
     """The plain variables infra puts on the service for `stack`, with fake secret values."""
     sys.path.insert(0, str(ROOT / "infra"))
     from app_env import app_environment  # pyright: ignore[reportMissingImports]
-
     from stack_config import parse_stack_config  # pyright: ignore[reportMissingImports]
 
     config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 from mock_run import run_program
-
 from tests.governance.runbook_refs import extract, problems
 
 ROOT = Path(__file__).resolve().parents[2]
