@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ops.bootstrap import BootstrapArgs, CommandResult, execute, main, plan
+from ops.bootstrap.plan import BootstrapArgs, CommandResult, execute, main, plan
 
 ARGS = BootstrapArgs(project="acme-ops", location="europe-west1", bucket="acme-state")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -16,12 +16,11 @@ import argparse
 import json
 import shlex
 import subprocess  # nosec B404: fixed argv lists, never a shell
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ops.state_access import state_access_grants
+from ops.bootstrap.state_access import state_access_grants
 
 # Secrets-provider keys rotate yearly-ish in most orgs; 90 days keeps old versions usable
 # for decryption (KMS keeps them) while new secrets get a fresh version.
@@ -253,7 +252,3 @@ def main(argv: Sequence[str] | None = None, run: Runner = subprocess_runner) -> 
     print(f"\nPULUMI_BACKEND_URL={args.backend_url}")
     print(f"PULUMI_SECRETS_PROVIDER={args.secrets_provider}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
