@@ -58,3 +58,24 @@ def test_outage_under_load_flips_ready_and_heals_while_live_stays_up(
     assert app.process.poll() is None, "the app exited during the outage"
     assert set(live_load.outcomes) == {"200"}, f"/health/live/ outcomes: {live_load.outcomes}"
     assert live_load.outcomes["200"] > 50, "too little live traffic to call this 'under load'"
+
+
+def test_page_requests_during_a_database_restart_get_503_not_500(
+    own_cluster: PostgresCluster, migrated_env, launch_app
+) -> None:
+    env = migrated_env(own_cluster, "restart")
+    app = launch_app(env)
+
+    with BackgroundLoad(app.port, "/", clients=4) as page_load:
+        time.sleep(0.5)
+        own_cluster.stop("immediate")
+        time.sleep(1.5)
+        own_cluster.start()
+        back = _seconds_until(lambda: get(app.port, "/").status == 200, 15)
+        time.sleep(0.5)
+
+    assert back is not None, "the page did not recover after the database came back"
+    assert set(page_load.outcomes) <= {"200", "503"}, f"page outcomes: {page_load.outcomes}"
+    assert page_load.outcomes["503"] > 0, f"the outage was never seen: {page_load.outcomes}"
+    assert page_load.outcomes["200"] > 0
+    assert "Traceback" not in app.output(), app.output()[-3000:]
