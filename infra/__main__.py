@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import pulumi
-from app_env import CONTAINER_PORT, app_environment
-from connection_budget import check_connection_budget
-from revisions import revision_name, traffic_targets
 
+from app_env import CONTAINER_PORT, app_environment
 from components.apis import Apis, ApisArgs
 from components.database import Database, DatabaseArgs
 from components.federation import FederationArgs, GithubFederation
@@ -18,10 +16,10 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.registry import Registry, RegistryArgs
 from components.secrets import Secrets, SecretsArgs
 from components.service import CloudRunService, ServiceArgs
-from stack_config import load_stack_config
+from revisions import revision_name, traffic_targets
+from stack_config import connection_budget, load_stack_config
 
 config = load_stack_config()
-budget = check_connection_budget(config)
 db_cfg, run_cfg, project = config.database, config.run, config.project
 
 apis = Apis("apis", ApisArgs(project=project))
@@ -36,11 +34,11 @@ federation = GithubFederation(
     FederationArgs(
         project=project,
         project_number=config.project_number,
-        pool_id=config.github.pool_id,
+        pool_id=config.github.workload_identity_pool_id,
         repository_id=config.github.repository_id,
         repository_owner_id=config.github.repository_owner_id,
         environment=config.environment,
-        branch=config.github.branch,
+        branch=config.branch,
         deployer_account=identity.deployer.name,
         previewer_account=identity.previewer.name,
     ),
@@ -64,7 +62,7 @@ database = Database(
         project=project,
         region=config.region,
         deletion_protection=config.deletion_protection,
-        **{k: v for k, v in asdict(db_cfg).items() if k != "reserved_connections"},
+        **db_cfg.model_dump(exclude={"reserved_connections"}),
     ),
     after_apis,
 )
@@ -81,39 +79,44 @@ secrets = Secrets(
     after_apis,
 )
 
-latest_revision = revision_name(config)
-traffic = traffic_targets(config)
-if config.image is not None and latest_revision is not None:
+# The revision's name follows its template, secret versions included, so a rotation rolls a
+# new revision instead of a changed template under an existing name (which Cloud Run refuses).
+versions = pulumi.Output.all(*(ref.version for ref in secrets.runtime_env))
+latest_revision = versions.apply(lambda v: revision_name(config, v))
+traffic = latest_revision.apply(lambda name: traffic_targets(config, name))
+service_declared = config.image is not None and not config.job_only
+if config.image is not None:
     env = app_environment(config, database.connection_name)
     # The revision may only start once its secrets are readable by its identity.
     after_secrets = pulumi.ResourceOptions(depends_on=[*apis.enabled, secrets])
-    CloudRunService(
-        "service",
-        ServiceArgs(
-            project=project,
-            region=config.region,
-            service_name=config.service_name,
-            image=config.image,
-            revision=latest_revision,
-            service_account=identity.runtime.email,
-            connection_name=database.connection_name,
-            env=env,
-            secret_env=tuple(secrets.runtime_env),
-            cpu=run_cfg.cpu,
-            memory=run_cfg.memory,
-            concurrency=run_cfg.concurrency,
-            timeout_seconds=run_cfg.timeout_seconds,
-            min_instances=run_cfg.min_instances,
-            max_instances=run_cfg.max_instances,
-            port=CONTAINER_PORT,
-            traffic=traffic,
-            ingress=config.access.ingress,
-            public=config.access.public,
-            invokers=config.access.invokers,
-            deletion_protection=config.deletion_protection,
-        ),
-        after_secrets,
-    )
+    if service_declared:
+        CloudRunService(
+            "service",
+            ServiceArgs(
+                project=project,
+                region=config.region,
+                service_name=config.service_name,
+                image=config.image,
+                revision=latest_revision.apply(str),  # an image is set: never None
+                service_account=identity.runtime.email,
+                connection_name=database.connection_name,
+                env=env,
+                secret_env=tuple(secrets.runtime_env),
+                cpu=run_cfg.cpu,
+                memory=run_cfg.memory,
+                concurrency=run_cfg.concurrency,
+                timeout_seconds=run_cfg.timeout_seconds,
+                min_instances=run_cfg.min_instances,
+                max_instances=run_cfg.max_instances,
+                port=CONTAINER_PORT,
+                traffic=traffic,
+                ingress=config.access.ingress,
+                public=config.access.public,
+                invokers=config.access.invokers,
+                deletion_protection=config.deletion_protection,
+            ),
+            after_secrets,
+        )
     MigrationJob(
         "migration",
         MigrationJobArgs(
@@ -163,15 +166,20 @@ pulumi.export("serviceUrl", f"https://{config.service_host}")
 pulumi.export("candidateUrl", f"https://{config.candidate_host}")
 pulumi.export("registryPath", config.registry_path)
 pulumi.export("image", config.image)
-pulumi.export("latestRevision", latest_revision)
-pulumi.export("traffic", [asdict(target) for target in traffic])
+pulumi.export("latestRevision", latest_revision if service_declared else None)
+pulumi.export("traffic", traffic.apply(lambda targets: [asdict(t) for t in targets]))
 pulumi.export("migrationJobName", config.migration_job_name)
 pulumi.export("workloadIdentityProvider", federation.provider_name)
 pulumi.export("deployerServiceAccount", identity.deployer.email)
 pulumi.export("previewerServiceAccount", identity.previewer.email)
 pulumi.export("dbInstanceName", database.instance.name)
 pulumi.export("dbConnectionName", database.connection_name)
-pulumi.export("rolloutSteps", list(config.rollout_steps))
-pulumi.export("errorRateThreshold", alerts.error_rate)
-pulumi.export("latencyP95ThresholdMs", alerts.latency_p95_ms)
-pulumi.export("connectionBudget", budget.as_output())
+pulumi.export("rolloutSteps", list(config.rollout.steps))
+pulumi.export("errorRateThreshold", config.rollout.max_error_rate)
+pulumi.export("latencyP95ThresholdMs", config.rollout.max_latency_p95_ms)
+pulumi.export("rolloutPolicy", config.rollout.model_dump(mode="json", by_alias=True))
+pulumi.export("connectionBudget", connection_budget(config))
+pulumi.export("commit", config.commit)
+pulumi.export("serviceDeclared", service_declared)
+pulumi.export("servicePublic", config.access.public)
+pulumi.export("migrationTimeoutSeconds", config.migration.timeout_seconds)

@@ -1,4 +1,4 @@
-"""The app's environment variables (contract: COMMON.md), derived from the stack config."""
+"""The app's environment variables, derived from the stack config (README: configuration)."""
 
 from __future__ import annotations
 
@@ -48,4 +48,9 @@ def app_environment(
         "DB_POOL_MAX_SIZE": str(config.gunicorn.db_pool_size),
         "GUNICORN_WORKERS": str(config.gunicorn.workers),
         "GUNICORN_THREADS": str(config.gunicorn.threads),
+        # Trace links in the logs (logging.googleapis.com/trace) need the project id.
+        "GOOGLE_CLOUD_PROJECT": config.project,
+        # The release's commit, when CD gives it (otherwise the image's build-time value).
+        **({"APP_VERSION": config.commit} if config.commit else {}),
+        **config.app_env,
     }

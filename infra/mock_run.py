@@ -25,9 +25,12 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.mocks import MockMonitor
 
+from stack_config import ConfigError
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "infra"
-PROJECT = "django-gcp"
+# The config namespace is the Pulumi project's name, written once: in Pulumi.yaml.
+PROJECT = str(yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"])
 # Pulumi's wire marker wrapping secret values (not itself a secret).
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105
 # Stands in for the image CD deploys; any digest works, this one is recognisable.
@@ -68,9 +71,18 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml as plain values."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise FileNotFoundError(f"no stack file {path.name} (stacks: dev, staging, prod)")
-    data = yaml.safe_load(path.read_text()) or {}
-    return dict(data.get("config") or {})
+        known = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {path.name} (stacks here: {', '.join(known)})")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise ConfigError(f"{where}: not valid YAML: {error.problem or error.context}") from None
+    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path.name}: needs a `config:` mapping of keys")
+    return dict(config)
 
 
 def _wire(value: Any) -> str:
@@ -153,12 +165,16 @@ def _environment(config: Mapping[str, str]) -> Iterator[None]:
 
 
 def program_config(
-    stack: str, overrides: Mapping[str, Any] | None = None, *, with_image: bool = True
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    with_image: bool = True,
+    root: Path = ROOT,
 ) -> dict[str, str]:
     """Stack file + the per-deploy keys CD would set (+ overrides; None deletes a key)."""
-    raw = {_qualify(k): v for k, v in stack_config(stack).items()}
+    raw = {_qualify(k): v for k, v in stack_config(stack, root).items()}
     if with_image:
-        raw[_qualify("image")] = EXAMPLE_IMAGE.format(stack=stack)
+        raw.setdefault(_qualify("image"), EXAMPLE_IMAGE.format(stack=stack))
     for key, value in (overrides or {}).items():
         if value is None:
             raw.pop(_qualify(key), None)
@@ -168,10 +184,14 @@ def program_config(
 
 
 def run_program(
-    stack: str, overrides: Mapping[str, Any] | None = None, *, with_image: bool = True
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    with_image: bool = True,
+    root: Path = ROOT,
 ) -> ProgramRun:
     """Run infra/ for `stack` under mocks; raises what the program raises (e.g. ConfigError)."""
-    config = program_config(stack, overrides, with_image=with_image)
+    config = program_config(stack, overrides, with_image=with_image, root=root)
     run = ProgramRun(stack)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

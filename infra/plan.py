@@ -24,8 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from config_rules import ConfigError
-from mock_run import SECRET_SIG, ProgramRun, Resource, run_program
+from mock_run import ROOT, SECRET_SIG, ProgramRun, Resource, run_program
+from stack_config import ConfigError
 
 # Settings worth a glance per resource type (dotted paths into the inputs).
 KEY_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -193,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--diff", action="store_true", help="compare exactly two stacks")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--bootstrap", action="store_true", help="plan without an image")
+    parser.add_argument(
+        "--stack-dir", type=Path, default=ROOT, help="where Pulumi.<stack>.yaml live"
+    )
     args = parser.parse_args(argv)
     if args.diff and len(args.stacks) != 2:
         parser.error("--diff needs exactly two stacks")
@@ -200,8 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     for stack in args.stacks:
         started = time.perf_counter()
         try:
-            run = run_program(stack, _overrides(args.set), with_image=not args.bootstrap)
-        except (ConfigError, FileNotFoundError) as error:
+            run = run_program(
+                stack, _overrides(args.set), with_image=not args.bootstrap, root=args.stack_dir
+            )
+        except ConfigError as error:
+            print(f"error: {error}".replace("\n", "\nerror: "), file=sys.stderr)
+            return 2
+        except FileNotFoundError as error:
             print(f"error: stack {stack}: {error}", file=sys.stderr)
             return 2
         seconds = time.perf_counter() - started

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from stack_config import StackConfig
 
@@ -33,51 +34,58 @@ def image_digest(image: str) -> str:
     return image.rsplit("@sha256:", 1)[1]
 
 
-def template_fingerprint(config: StackConfig) -> str:
-    """Hash of every config value that shapes the revision template, except the image."""
+_SHAPING = {
+    *("run", "gunicorn", "django", "app_secrets", "app_env", "custom_domain", "commit"),
+    *("project", "service_name", "project_number", "region"),
+}
+
+
+def template_fingerprint(config: StackConfig, secret_versions: Sequence[str] = ()) -> str:
+    """Hash of everything that shapes the revision template except the image digest.
+
+    Secret versions are included: Cloud Run refuses a changed template under an existing
+    revision name, so a rotation (new version) must yield a new name.
+    """
     shaping = {
-        "run": asdict(config.run),
-        "gunicorn": asdict(config.gunicorn),
-        "django": asdict(config.django),
-        "secrets": [asdict(s) for s in config.app_secrets],
-        "domain": config.custom_domain,
+        "config": config.model_dump(
+            mode="json",
+            include=_SHAPING,
+        ),
         "db": [
             config.database.instance_name,
             config.database.database_name,
             config.database.user_name,
         ],
-        "project": config.project,
-        "host": config.service_host,
+        "secretVersions": list(secret_versions),
     }
     return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
 
 
-def revision_name(config: StackConfig) -> str | None:
+def revision_name(config: StackConfig, secret_versions: Sequence[str] = ()) -> str | None:
     """`<service>-<digest[:12]>-<fingerprint[:6]>`, or None while no image is configured."""
     if config.image is None:
         return None
     return (
         f"{config.service_name}-{image_digest(config.image)[:12]}-"
-        f"{template_fingerprint(config)[:6]}"
+        f"{template_fingerprint(config, secret_versions)[:6]}"
     )
 
 
-def traffic_targets(config: StackConfig) -> tuple[TrafficTarget, ...]:
-    """The traffic split for the configured mode (contract: COMMON.md / README)."""
-    latest = revision_name(config)
-    traffic = config.traffic
+def traffic_targets(config: StackConfig, latest: str | None) -> tuple[TrafficTarget, ...]:
+    """The traffic split for the configured mode, `latest` being the new revision's name."""
     if latest is None:
         return ()
-    if traffic.mode == "latest":
+    mode = config.traffic_mode
+    if mode == "latest":
         # The candidate tag follows the newest revision so its tagged URL always exists.
         return (TrafficTarget(LATEST, 100), TrafficTarget(REVISION, 0, latest, TAG))
-    if traffic.mode == "pinned":
-        pinned = traffic.pinned_revision
+    if mode == "pinned":
+        pinned = config.pinned_revision
         if pinned == latest:
             return (TrafficTarget(REVISION, 100, latest, TAG),)
         return (TrafficTarget(REVISION, 100, pinned), TrafficTarget(REVISION, 0, latest, TAG))
-    stable = traffic.stable_revision
-    percent = traffic.canary_percent if traffic.mode == "canary" else 0
+    stable = config.stable_revision
+    percent = (config.canary_percent or 0) if mode == "canary" else 0
     if stable == latest:
         # Re-deploying the serving revision: nothing to split.
         return (TrafficTarget(REVISION, 100, latest, TAG),)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_random as random
 from pulumi_gcp import secretmanager
-from stack_settings import AppSecret
 
 from components import PROJECT, child_opts
+from stack_config import AppSecret
 
 ACCESSOR = "roles/secretmanager.secretAccessor"
 

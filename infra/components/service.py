@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_gcp import cloudrunv2
-from revisions import TrafficTarget
 
 from components import PROJECT, child_opts
 from components.secrets import SecretEnv
+from revisions import TrafficTarget
 
 HEALTH_LIVE = "/health/live/"
 INGRESS = {
@@ -28,7 +28,7 @@ class ServiceArgs:
     region: str
     service_name: str
     image: str
-    revision: str
+    revision: pulumi.Input[str]  # changes whenever the template does (infra/revisions.py)
     service_account: pulumi.Input[str]
     connection_name: pulumi.Input[str]
     env: Mapping[str, pulumi.Input[str]]
@@ -40,7 +40,7 @@ class ServiceArgs:
     min_instances: int
     max_instances: int
     port: int
-    traffic: tuple[TrafficTarget, ...]
+    traffic: pulumi.Input[Sequence[TrafficTarget]]
     ingress: str
     public: bool
     invokers: tuple[str, ...]
@@ -136,12 +136,14 @@ class CloudRunService(pulumi.ComponentResource):
                     )
                 ],
             ),
-            traffics=[
-                cloudrunv2.ServiceTrafficArgs(
-                    type=t.type, percent=t.percent, revision=t.revision, tag=t.tag
-                )
-                for t in args.traffic
-            ],
+            traffics=pulumi.Output.from_input(args.traffic).apply(
+                lambda targets: [
+                    cloudrunv2.ServiceTrafficArgs(
+                        type=t.type, percent=t.percent, revision=t.revision, tag=t.tag
+                    )
+                    for t in targets
+                ]
+            ),
             opts=child_opts(self, opts),
         )
         members = ("allUsers",) if args.public else args.invokers

@@ -69,13 +69,11 @@ def _production_env(stack: str) -> dict[str, str]:
     """The plain variables infra puts on the service for `stack`, with fake secret values."""
     sys.path.insert(0, str(ROOT / "infra"))
     from app_env import app_environment  # pyright: ignore[reportMissingImports]
+    from mock_run import PROJECT, program_config  # pyright: ignore[reportMissingImports]
+
     from stack_config import parse_stack_config  # pyright: ignore[reportMissingImports]
 
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("django-gcp:")}
-    parsed = parse_stack_config(
-        raw, stack=stack, project=config["gcp:project"], region=config["gcp:region"]
-    )
+    parsed = parse_stack_config(program_config(stack), stack=stack, namespace=PROJECT)
     connection = f"{parsed.project}:{parsed.region}:{parsed.database.instance_name}"
     env = {
         name: value if isinstance(value, str) else f"/cloudsql/{connection}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from mock_run import ProgramRun, Resource, run_program
 
 STACKS = ("dev", "staging", "prod")

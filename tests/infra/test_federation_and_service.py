@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mock_run import ProgramRun
-
 from tests.infra.conftest import JOB, SA_IAM, SERVICE, env_of, one
 
 PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
@@ -174,6 +173,11 @@ def test_outputs_match_the_contract(run: ProgramRun):
         "errorRateThreshold",
         "latencyP95ThresholdMs",
         "connectionBudget",
+        "rolloutPolicy",
+        "commit",
+        "serviceDeclared",
+        "servicePublic",
+        "migrationTimeoutSeconds",
     }
     host = f"django-app-{NUMBER[run.stack]}.europe-west1.run.app"
     assert out["serviceUrl"] == f"https://{host}"

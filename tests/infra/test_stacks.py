@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from mock_run import SECRET_SIG, ProgramRun
-
 from tests.infra.conftest import (
     ACCOUNT,
     JOB,
@@ -122,8 +121,6 @@ def test_secret_access_is_per_secret_and_never_project_wide(run: ProgramRun):
         ("db-password", "serviceAccount:django-app-runtime"),
         ("db-password", "serviceAccount:django-app-migrator"),
     }
-    if run.stack == "prod":
-        expected.add(("sentry-dsn", "serviceAccount:django-app-runtime"))
     assert access == expected
     assert {r.inputs["role"] for r in run.of_type(SECRET_IAM)} == {
         "roles/secretmanager.secretAccessor"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from mock_run import EXAMPLE_IMAGE, run_program
-
 from tests.infra.conftest import SERVICE, one
 
 LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
