@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from tests.governance.env_reads import app_variables, variables_read
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +68,6 @@ def _production_env(stack: str) -> dict[str, str]:
     sys.path.insert(0, str(ROOT / "infra"))
     from app_env import app_environment  # pyright: ignore[reportMissingImports]
     from mock_run import PROJECT, program_config  # pyright: ignore[reportMissingImports]
-
     from stack_config import parse_stack_config  # pyright: ignore[reportMissingImports]
 
     parsed = parse_stack_config(program_config(stack), stack=stack, namespace=PROJECT)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a data table: one edit per line reads better than wrapped strings)
 """Edits a new user makes to a committed Pulumi.<stack>.yaml: (stack, old text, new text, what
 the error must name). Each replaces the first occurrence of `old` in a copy of the real file.
 """
@@ -25,7 +26,7 @@ BAD: list[tuple[str, str, str, str]] = [
     ("prod", "    workers: 4", "    worker: 4", f"did you mean {NS}:gunicorn.workers?"),
     ("prod", "    repositoryId: \"812345678\"", "    repoId: \"812345678\"", f"{NS}:github.repoId is not a known key"),
     ("prod", "  gcp:region: europe-west1", "  gcp:regoin: europe-west1", "gcp:regoin is not a known key; did you mean gcp:region?"),
-    ("prod", f"  {NS}:serviceName:", f"  django-gpc:serviceName:", f"did you mean {NS}:serviceName?"),
+    ("prod", f"  {NS}:serviceName:", "  django-gpc:serviceName:", f"did you mean {NS}:serviceName?"),
     ("prod", A, f"  {NS}:colour: blue\n" + A, f"{NS}:colour is not a known key"),
     # --- required sections / keys deleted ---
     ("prod", "  django-gcp:run:\n    cpu: \"2\"\n    memory: 2Gi\n    concurrency: 16\n    timeoutSeconds: 60\n    minInstances: 1\n    maxInstances: 10\n", "", f"{NS}:run is required but not set"),

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from mock_run import ROOT
 from plan import main
-
 from tests.infra.config_corpus import BAD, GOOD
 
 
@@ -28,7 +28,12 @@ def test_the_corpus_covers_at_least_80_bad_edits():
 
 @pytest.mark.parametrize(("stack", "old", "new", "expected"), BAD)
 def test_bad_edit_fails_with_one_clear_message(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str, old: str, new: str, expected: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stack: str,
+    old: str,
+    new: str,
+    expected: str,
 ):
     code = main([stack, "--stack-dir", str(_edited(tmp_path, stack, old, new))])
     err = capsys.readouterr().err
