@@ -46,15 +46,12 @@ from tests.governance.loopback_hosts import (
 
 DB_HOST_KEYS = {"DB_HOST", "PGHOST", "PGHOSTADDR", "HOST", "DATABASE_URL"}
 DRIVER_HOST_KEYS = {"host", "hostaddr"}
-HOST_FIRST = {"HTTPConnection", "HTTPSConnection", "SMTP", "SMTP_SSL", "FTP"} | {
-    "getaddrinfo",
-    "gethostbyname",
-    "gethostbyname_ex",
-    "open_connection",
-}
-ADDRESS_FIRST = {"connect", "connect_ex", "create_connection", "ConnectionPool"} | {
-    "AsyncConnectionPool",
-}
+# Calls whose first argument is a host; calls whose first argument is an address tuple or a
+# DSN (psycopg.connect, socket connect, pools).
+HOST_FIRST = {"HTTPConnection", "HTTPSConnection", "SMTP", "SMTP_SSL", "FTP", "open_connection"}
+HOST_FIRST |= {"getaddrinfo", "gethostbyname", "gethostbyname_ex"}
+ADDRESS_FIRST = {"connect", "connect_ex", "create_connection"}
+ADDRESS_FIRST |= {"ConnectionPool", "AsyncConnectionPool"}
 TARGET_KEYWORDS = {"host", "hostaddr", "url", "conninfo", "address", "base_url"}
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_LIBRARIES = {"requests", "httpx", "urllib3", "aiohttp"}
@@ -135,16 +132,14 @@ class _Scan(ast.NodeVisitor):
             if local is not None:
                 self.findings.append(Finding(self.path, node.lineno, where, host, local))
 
-    def checkliteral_text(
-        self, node: ast.expr | ast.stmt, where: str, value: ast.expr | None
-    ) -> None:
+    def check_text(self, node: ast.expr | ast.stmt, where: str, value: ast.expr | None) -> None:
         for text in self.strings(value):
             self.check(node, where, targets_in(text))
 
     def check_address(self, node: ast.expr | ast.stmt, where: str, value: ast.expr | None) -> None:
         for item in self.values(value):
             if isinstance(item, ast.Tuple) and item.elts:
-                self.checkliteral_text(node, where, item.elts[0])
+                self.check_text(node, where, item.elts[0])
             elif (text := literal_text(item)) is not None:
                 self.check(node, where, dsn_targets(text))
 
@@ -153,7 +148,7 @@ class _Scan(ast.NodeVisitor):
         last = name.rsplit(".", 1)[-1]
         args = node.args
         if last in HOST_FIRST and args:
-            self.checkliteral_text(node, f"{name}()", args[0])
+            self.check_text(node, f"{name}()", args[0])
         if last in ADDRESS_FIRST and args:
             self.check_address(node, f"{name}()", args[0])
         if last == "sendto" and len(args) > 1:
@@ -161,7 +156,7 @@ class _Scan(ast.NodeVisitor):
         if last in HOST_FIRST | ADDRESS_FIRST:
             for keyword in node.keywords:
                 if keyword.arg in TARGET_KEYWORDS:
-                    self.checkliteral_text(node, f"{name}({keyword.arg}=)", keyword.value)
+                    self.check_text(node, f"{name}({keyword.arg}=)", keyword.value)
         if _is_http_call(node.func, last):
             for value in [*args, *(k.value for k in node.keywords if k.arg == "url")]:
                 for text in self.strings(value):
@@ -171,11 +166,11 @@ class _Scan(ast.NodeVisitor):
             self._check_argv(node, name, args[0])
         for keyword in node.keywords:
             if keyword.arg in DB_HOST_KEYS:
-                self.checkliteral_text(node, f"{keyword.arg}=", keyword.value)
+                self.check_text(node, f"{keyword.arg}=", keyword.value)
         if last in {"setenv", "setdefault", "putenv"} and len(args) > 1:
             key = literal_text(args[0])
             if key in DB_HOST_KEYS:
-                self.checkliteral_text(node, f"{name}({key!r})", args[1])
+                self.check_text(node, f"{name}({key!r})", args[1])
         self.generic_visit(node)
 
     def _check_argv(self, node: ast.Call, name: str, argv: ast.expr) -> None:
@@ -199,13 +194,13 @@ class _Scan(ast.NodeVisitor):
         for key, value in zip(node.keys, node.values, strict=True):
             key_text = literal_text(key) if key is not None else None
             if key_text in DB_HOST_KEYS | DRIVER_HOST_KEYS:
-                self.checkliteral_text(node, f"{key_text!r}:", value)
+                self.check_text(node, f"{key_text!r}:", value)
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             if isinstance(target, ast.Subscript) and literal_text(target.slice) in DB_HOST_KEYS:
-                self.checkliteral_text(node, f"[{literal_text(target.slice)!r}] =", node.value)
+                self.check_text(node, f"[{literal_text(target.slice)!r}] =", node.value)
         self.generic_visit(node)
 
 
