@@ -33,7 +33,9 @@ def _waiting_on_locks(connection: psycopg.Connection, database: str) -> int:
 def test_sigterm_under_load_drains_in_flight_refuses_new_and_exits_in_time(
     postgres_cluster: PostgresCluster, migrated_env, launch_app
 ) -> None:
-    env = migrated_env(postgres_cluster, "sigterm")
+    # The drill holds its lock longer than the web default lock_timeout may allow on a slow
+    # machine; here the requests must wait for it, not give up.
+    env = {**migrated_env(postgres_cluster, "sigterm"), "DB_LOCK_TIMEOUT_MS": "30000"}
     app = launch_app(env)
     conninfo = f"host={env['DB_HOST']} port={env['DB_PORT']} user={env['DB_USER']}"
     with (
@@ -80,3 +82,48 @@ def test_sigterm_under_load_drains_in_flight_refuses_new_and_exits_in_time(
     assert set(load.outcomes) <= {"200", "refused", "reset"}, f"live traffic saw {load.outcomes}"
     assert load.outcomes["reset"] <= 1, f"resets beyond the close() race: {load.outcomes}"
     assert load.outcomes["200"] > 0, "no live traffic was served before the SIGTERM"
+
+
+def test_a_request_cut_by_the_graceful_timeout_is_logged_by_name(
+    postgres_cluster: PostgresCluster, migrated_env, launch_app
+) -> None:
+    env = {
+        **migrated_env(postgres_cluster, "sigterm_cut"),
+        "DB_LOCK_TIMEOUT_MS": "0",  # wait for the lock as long as it takes
+        "GUNICORN_WORKERS": "1",
+    }
+    app = launch_app(env)
+    conninfo = f"host={env['DB_HOST']} port={env['DB_PORT']} user={env['DB_USER']}"
+    trace = "c0ffee" * 5 + "42"
+    request = (
+        "GET /?page=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
+        f"traceparent: 00-{trace}-00f067aa0ba902b7-01\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with (
+        psycopg.connect(f"{conninfo} dbname={env['DB_NAME']}") as locker,
+        psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as observer,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        locker.execute("LOCK TABLE core_currency IN ACCESS EXCLUSIVE MODE")
+        slow = pool.submit(exchange, app.port, request, 30)
+        deadline = time.monotonic() + 10
+        while _waiting_on_locks(observer, env["DB_NAME"]) < 1:
+            assert time.monotonic() < deadline, "the slow request never reached the database"
+            time.sleep(0.05)
+        signalled = time.monotonic()
+        app.terminate()
+        # The lock outlives the graceful timeout: the request cannot finish in time.
+        exit_code = app.process.wait(timeout=CLOUD_RUN_SIGKILL_AFTER + 5)
+        exited_after = time.monotonic() - signalled
+        locker.rollback()
+        outcome = slow.result()
+
+    assert outcome.status != 200, f"the request was not cut: {outcome}"
+    assert exited_after < CLOUD_RUN_SIGKILL_AFTER, f"exit took {exited_after:.1f} s"
+    cut = [r for r in app.server.log_records() if r.get("logger") == "core.shutdown"]
+    assert len(cut) == 1, f"expected one cut-request line:\n{app.output()[-3000:]}"
+    assert cut[0]["severity"] == "ERROR"
+    assert cut[0]["message"].startswith("GET / still running"), cut[0]
+    assert cut[0]["httpRequest"] == {"requestMethod": "GET", "requestUrl": "/"}
+    assert cut[0]["trace_id"] == trace
+    print(f"cut request: {outcome.label}; gunicorn exited {exit_code} after {exited_after:.1f} s")
