@@ -1,6 +1,7 @@
-"""Delivery tools the GitHub workflows run (`python -m ops.<tool>`).
+"""Delivery tools the GitHub workflows run, one folder per concern.
 
-Every decision the pipeline makes lives here, unit tested, so the workflow YAML stays
-plumbing. Google APIs are reached through ``google_api.HttpSession`` (google-auth's
-AuthorizedSession in CI, fakes in tests); the ``ops`` dependency group is never in the image.
+``ops.release`` (deploy, rollout, rollback and their recovery: `python -m ops.release.<tool>`),
+``ops.clients`` (Google APIs through the official clients, Pulumi Automation API, GitHub),
+``ops.recovery`` (restore drill), ``ops.bootstrap`` (one-time setup). The ``ops`` dependency
+group is never in the image.
 """

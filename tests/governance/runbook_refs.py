@@ -147,11 +147,14 @@ def problems(refs: References, root: Path, resource_names: set[str]) -> list[str
         if command not in DJANGO_COMMANDS and not (commands_dir / f"{command}.py").is_file():
             found.append(f"manage.py {command}: no such management command")
     for module, flag in sorted(refs.ops_flags):
-        path = root / "ops" / f"{module}.py"
+        relative = module.replace(".", "/")
+        path = root / "ops" / f"{relative}.py"
         if not path.is_file():
-            found.append(f"python -m ops.{module}: no ops/{module}.py")
+            path = root / "ops" / relative / "__main__.py"
+        if not path.is_file():
+            found.append(f"python -m ops.{module}: no ops/{relative}.py")
         elif flag and f'"{flag}"' not in path.read_text():
-            found.append(f"python -m ops.{module} {flag}: ops/{module}.py has no such option")
+            found.append(f"python -m ops.{module} {flag}: ops/{relative}.py has no such option")
     found += [f"--stack {s}: not a stack" for s in sorted(refs.stacks - STACKS)
               if not s.startswith(("$", "<", '"$'))]  # fmt: skip
     return found

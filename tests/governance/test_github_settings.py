@@ -225,7 +225,7 @@ def test_the_variable_check_catches_typos_and_missing_environments():
 
 
 def test_declares_the_same_variable_to_output_mapping_as_the_delivery_tools():
-    from ops.outputs import GITHUB_VARIABLES
+    from ops.release.outputs import GITHUB_VARIABLES
 
     for variable, output in GITHUB_VARIABLES.items():
         assert STACK_OUTPUT_VARIABLES.get(variable) == output, variable

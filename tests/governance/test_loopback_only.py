@@ -88,7 +88,7 @@ def test_an_http_request_off_this_machine_is_reported() -> None:
         ('subprocess.run(["wrk", "-c8", "http://example.com/"])', "example.com"),
         ('subprocess.run(["psql", "-h", "db.example", "-c", "SELECT 1"])', "db.example"),
         (
-            'subprocess.run([sys.executable, "-m", "ops.smoke", "--base-url", "https://x.run.app"])',
+            'subprocess.run([sys.executable, "-m", "ops.release.smoke", "--base-url", "https://x.run.app"])',
             "x.run.app",
         ),
         ('http.client.HTTPConnection("10.0.0.2", 80)', "10.0.0.2"),

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ops.drill_healthcheck import ProxyDockerHealthcheck
-from ops.restore_drill import CloneDatabase, DrillPlan, main, run_drill
+from ops.recovery.drill_healthcheck import ProxyDockerHealthcheck
+from ops.recovery.restore_drill import CloneDatabase, DrillPlan, main, run_drill
 
 API = "https://sqladmin.googleapis.com/v1/projects/acme-django-prod"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -56,7 +56,7 @@ def test_inputs_reach_the_shell_only_through_env_and_the_proxy_is_checksummed():
     (job,) = load()["jobs"].values()
     runs = [s["run"] for s in job["steps"] if "run" in s]
     assert not any("${{" in run for run in runs), "expressions in run: use env"
-    assert any("python -m ops.restore_drill" in run for run in runs)
+    assert any("python -m ops.recovery.restore_drill" in run for run in runs)
     assert any("sha256sum --check" in run for run in runs)
     assert re.fullmatch(r"[0-9a-f]{64}", job["env"]["PROXY_SHA256"])
 

@@ -54,7 +54,7 @@ def test_the_runbook_refers_to_each_kind_of_thing():
     assert "django-gcp:pinnedRevision" in refs.config_keys
     assert {"serviceUrl", "migrationJobName", "connectionBudget"} <= refs.stack_outputs
     assert {"healthcheck", "showmigrations"} <= refs.manage_commands
-    assert ("deploy_phase", "--revision") in refs.ops_flags
+    assert ("release.deploy_phase", "--revision") in refs.ops_flags
     assert "secrets-django-secret-key-value" in refs.resource_names
 
 
@@ -71,7 +71,7 @@ gh workflow run nightly.yml
 pulumi config set --stack prod django-gcp:trafficMood pinned
 pulumi stack output databaseUrl --stack prod
 python manage.py migrate_all
-python -m ops.smoke --base-uri https://x
+python -m ops.release.smoke --base-uri https://x
 python -m ops.teleport
 pulumi up --stack production --replace 'urn:pulumi:prod::x::nothing-here'
 ```

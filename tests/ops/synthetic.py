@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.monitoring import WindowStats, count_requests, worst_p95
+from ops.clients.monitoring import WindowStats, count_requests, worst_p95
 
 
 def count_series(by_class: dict[str, int]) -> list[dict[str, Any]]:

@@ -1,11 +1,11 @@
-"""ops.backup: the pre-migration on-demand Cloud SQL backup, against a scripted sqladmin."""
+"""ops.release.backup: the pre-migration on-demand Cloud SQL backup, against a scripted sqladmin."""
 
 from pathlib import Path
 
 import pytest
 
-from ops import backup
-from ops.google_api import GoogleApiError
+from ops.clients.google_api import GoogleApiError
+from ops.release import backup
 from tests.ops.fakes import FakeResponse, FakeSession, candidate_outputs, write_json
 
 INSERT = "/projects/acme-django-prod/instances/django-app-pg/backupRuns"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ops import branches
+from ops.release import branches
 
 
 @pytest.mark.parametrize(

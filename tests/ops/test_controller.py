@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ops.controller import RolloutPlan, run_rollout, summary
-from ops.gates import NoDataPolicy, Thresholds, Verdict
+from ops.release.controller import RolloutPlan, run_rollout, summary
+from ops.release.gates import NoDataPolicy, Thresholds, Verdict
 from tests.ops.fakes import CANDIDATE, STABLE
 from tests.ops.synthetic import ERRORS_2PCT, HEALTHY, NO_DATA, SLOW, ReplayMetrics
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ops import deploy_phase
-from ops.pulumi_cli import PulumiStack, run_command
+from ops.clients.pulumi_cli import PulumiStack, run_command
+from ops.release import deploy_phase
 from tests.ops.fakes import (
     CANDIDATE,
     IMAGE,

@@ -1,11 +1,11 @@
-"""ops.migrate: run the Cloud Run migration job and wait, against a scripted Run API."""
+"""ops.release.migrate: run the Cloud Run migration job and wait, against a scripted Run API."""
 
 from pathlib import Path
 
 import pytest
 
-from ops import migrate
-from ops.google_api import GoogleApiError
+from ops.clients.google_api import GoogleApiError
+from ops.release import migrate
 from tests.ops.fakes import FakeResponse, FakeSession, candidate_outputs, write_json
 
 RUN = "/projects/acme-django-prod/locations/europe-west1/jobs/django-app-migrate:run"

@@ -1,5 +1,5 @@
-from ops.gates import Thresholds, Verdict, evaluate
-from ops.monitoring import CloudMonitoring, WindowStats
+from ops.clients.monitoring import CloudMonitoring, WindowStats
+from ops.release.gates import Thresholds, Verdict, evaluate
 from tests.ops.fakes import CANDIDATE, FakeResponse, FakeSession
 from tests.ops.synthetic import ERRORS_2PCT, HEALTHY, NO_DATA, SLOW, count_series
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from ops import github
-from ops.outputs import OutputError, StackOutputs, github_variables, load, main
+from ops.clients import actions as github
+from ops.release.outputs import OutputError, StackOutputs, github_variables, load, main
 from tests.ops.fakes import CANDIDATE, STABLE, candidate_outputs, outputs, write_json
 
 

@@ -1,11 +1,11 @@
-"""ops.rollout end to end against a fake `pulumi` and synthetic Monitoring windows."""
+"""ops.release.rollout end to end against a fake `pulumi` and synthetic Monitoring windows."""
 
 from pathlib import Path
 
 import pytest
 
-from ops import rollout
-from ops.pulumi_cli import PulumiStack
+from ops.clients.pulumi_cli import PulumiStack
+from ops.release import rollout
 from tests.ops.fakes import (
     CANDIDATE,
     IMAGE,
@@ -20,7 +20,7 @@ from tests.ops.synthetic import ERRORS_2PCT, HEALTHY, ReplayMetrics
 
 @pytest.fixture(autouse=True)
 def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ops.controller.time.sleep", lambda _s: None)
+    monkeypatch.setattr("ops.release.controller.time.sleep", lambda _s: None)
 
 
 def _main(tmp_path: Path, fake: FakePulumi, windows, *extra: str, previous=None) -> int:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ops import smoke
+from ops.release import smoke
 
 OK = smoke.Reply(200, "application/json", json.dumps({"status": "ok", "version": "abc"}))
 LOGIN = smoke.Reply(200, "text/html", '<input name="csrfmiddlewaretoken" value="x">')

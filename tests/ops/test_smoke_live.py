@@ -1,4 +1,4 @@
-"""ops.smoke against the real app under gunicorn (the image's command) and real PostgreSQL."""
+"""ops.release.smoke against the real app under gunicorn (the image's command) and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ from tests.support.postgres import PostgresCluster
 def _smoke(base_url: str, deadline: float) -> subprocess.CompletedProcess[str]:
     """The CLI exactly as the deploy workflow calls it."""
     return subprocess.run(
-        [sys.executable, "-m", "ops.smoke", "--base-url", base_url, "--deadline", str(deadline)],
+        [
+            sys.executable,
+            "-m",
+            "ops.release.smoke",
+            "--base-url",
+            base_url,
+            "--deadline",
+            str(deadline),
+        ],
         cwd=REPO,
         env={**os.environ, "GITHUB_STEP_SUMMARY": ""},
         capture_output=True,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ops import traffic_config as tc
-from ops.outputs import StackOutputs
+from ops.release import traffic_config as tc
+from ops.release.outputs import StackOutputs
 from tests.ops.fakes import CANDIDATE, IMAGE, OLD_IMAGE, OLDER, STABLE, outputs
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ops.branches import BRANCH_TARGETS
+from ops.release.branches import BRANCH_TARGETS
 from tests.workflows.conftest import triggers
 
 
@@ -53,12 +53,13 @@ def test_release_order_candidate_migrate_smoke_promote(workflows) -> None:
 
     build = next(i for i, s in enumerate(steps) if "build-push-action" in s.get("uses", ""))
     order = [
-        build, index("--phase candidate"), index("ops.backup"), index("ops.migrate"),
-        index("ops.smoke"), index("ops.rollout --stack"),
+        build, index("--phase candidate"), index("ops.release.backup"),
+        index("ops.release.migrate"),
+        index("ops.release.smoke"), index("ops.release.rollout --stack"),
     ]  # fmt: skip
     assert order == sorted(order)
-    assert steps[index("ops.backup")]["if"] == "inputs.stack == 'prod'"
-    gated = [s for s in steps if "ops.rollout" in s.get("run", "")]
+    assert steps[index("ops.release.backup")]["if"] == "inputs.stack == 'prod'"
+    gated = [s for s in steps if "ops.release.rollout" in s.get("run", "")]
     assert {s["if"]: "--direct" in s["run"] for s in gated} == {
         "inputs.stack == 'prod'": False, "inputs.stack != 'prod'": True,
     }  # fmt: skip

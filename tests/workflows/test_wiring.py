@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ops.pulumi_cli import POLICY_PACK, PulumiStack
+from ops.clients.pulumi_cli import POLICY_PACK, PulumiStack
 from tests.workflows.conftest import WORKFLOWS, triggers
 
 ROOT = WORKFLOWS.parents[1]
@@ -83,7 +83,7 @@ def test_runbook_rollback_command_matches_the_dispatch_inputs(workflows) -> None
 def test_rollback_pins_then_smokes_the_service_url(workflows) -> None:
     runs = [s.get("run", "") for s in workflows["rollback.yml"]["jobs"]["rollback"]["steps"]]
     pin = next(i for i, run in enumerate(runs) if "--phase pin" in run)
-    smoke = next(i for i, run in enumerate(runs) if "ops.smoke" in run)
+    smoke = next(i for i, run in enumerate(runs) if "ops.release.smoke" in run)
     assert pin < smoke
     assert '--revision "$REVISION"' in runs[pin]
     assert "get serviceUrl" in runs[smoke]
@@ -91,10 +91,12 @@ def test_rollback_pins_then_smokes_the_service_url(workflows) -> None:
 
 def test_ops_tools_the_workflows_call_exist() -> None:
     text = "\n".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
-    modules = set(re.findall(r"\bops\.(\w+)", text))
-    assert {"branches", "deploy_phase", "backup", "migrate", "smoke", "rollout"} <= modules
+    modules = set(re.findall(r"\bops\.([\w.]*\w)", text))
+    release = {"branches", "deploy_phase", "backup", "migrate", "smoke", "rollout"}
+    assert {f"release.{m}" for m in release} <= modules
     for module in modules:
-        assert (ROOT / "ops" / f"{module}.py").is_file(), f"ops/{module}.py is missing"
+        path = module.replace(".", "/")
+        assert (ROOT / "ops" / f"{path}.py").is_file(), f"ops/{path}.py is missing"
 
 
 def test_dependabot_keeps_actions_python_and_the_base_image_current() -> None:

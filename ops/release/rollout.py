@@ -1,7 +1,8 @@
 """Promote a smoke-tested candidate: progressively with gates (prod) or directly (dev, staging).
 
-    python -m ops.rollout --stack prod --previous previous.json --outputs candidate.json
-    python -m ops.rollout --stack dev --previous previous.json --outputs candidate.json --direct
+    python -m ops.release.rollout --stack prod --previous previous.json --outputs candidate.json
+    python -m ops.release.rollout --stack dev --previous previous.json \
+        --outputs candidate.json --direct
 
 ``previous.json`` is `pulumi stack output --json` from before this deploy (it names the
 stable revision), ``candidate.json`` the one after the candidate phase (image, revision,
@@ -14,14 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import traffic_config
-from ops.controller import RolloutPlan, run_rollout, summary
-from ops.gates import NoDataPolicy, Thresholds
-from ops.github import write_summary
-from ops.google_api import authorized_session
-from ops.monitoring import CloudMonitoring, MetricsSource
-from ops.outputs import OutputError, load
-from ops.pulumi_cli import PulumiStack
+from ops.clients.actions import write_summary
+from ops.clients.google_api import authorized_session
+from ops.clients.monitoring import CloudMonitoring, MetricsSource
+from ops.clients.pulumi_cli import PulumiStack
+from ops.release import traffic_config
+from ops.release.controller import RolloutPlan, run_rollout, summary
+from ops.release.gates import NoDataPolicy, Thresholds
+from ops.release.outputs import OutputError, load
 
 
 class PulumiTraffic:
@@ -51,7 +52,7 @@ def main(
     stack: PulumiStack | None = None,
     metrics: MetricsSource | None = None,
 ) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.rollout", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.rollout", description=__doc__)
     parser.add_argument("--stack", required=True)
     parser.add_argument("--previous", required=True, help="outputs before this deploy")
     parser.add_argument("--outputs", required=True, help="outputs after the candidate phase")

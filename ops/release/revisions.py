@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ops.google_api import HttpSession, call
-from ops.outputs import StackOutputs
+from ops.clients.google_api import HttpSession, call
+from ops.release.outputs import StackOutputs
 
 RUN = "https://run.googleapis.com/v2"
 PREVIOUS = "previous"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ops.outputs import StackOutputs
+from ops.release.outputs import StackOutputs
 
 NAMESPACE = "django-gcp"
 PER_DEPLOY_KEYS = ("image", "trafficMode", "stableRevision", "canaryPercent", "pinnedRevision")

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ops.restore_drill import CloneDatabase
+from ops.recovery.restore_drill import CloneDatabase
 
 
 class Process(Protocol):
@@ -27,7 +27,7 @@ class Process(Protocol):
 
 
 class ProxyDockerHealthcheck:
-    """A Healthcheck for ops.restore_drill; launchers injectable for tests."""
+    """A Healthcheck for ops.recovery.restore_drill; launchers injectable for tests."""
 
     def __init__(
         self,

@@ -6,8 +6,8 @@ import json
 import subprocess  # nosec B404: fixed argv lists, never a shell
 from collections.abc import Callable, Sequence
 
-from ops.outputs import StackOutputs
-from ops.traffic_config import NAMESPACE, ConfigChange
+from ops.release.outputs import StackOutputs
+from ops.release.traffic_config import NAMESPACE, ConfigChange
 
 # The CrossGuard pack (infra/policy/PulumiPolicy.yaml) is enforced on every update, not
 # only on pull request previews: a deploy must not be the one path around the guardrails.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ops.monitoring import WindowStats
+from ops.clients.monitoring import WindowStats
 
 
 class Verdict(StrEnum):

@@ -1,6 +1,6 @@
 """On-demand Cloud SQL backup before prod migrations (sqladmin backupRuns.insert + wait).
 
-    python -m ops.backup --outputs candidate.json [--timeout 1800]
+    python -m ops.release.backup --outputs candidate.json [--timeout 1800]
 
 Exit codes: 0 backup done, 1 it failed or timed out, 2 usage.
 """
@@ -12,8 +12,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from ops.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
-from ops.outputs import OutputError, load
+from ops.clients.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
+from ops.release.outputs import OutputError, load
 
 SQLADMIN = "https://sqladmin.googleapis.com/v1"
 
@@ -55,7 +55,7 @@ def take_backup(
 
 
 def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.backup", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.backup", description=__doc__)
     parser.add_argument("--outputs", required=True, help="stack outputs JSON")
     parser.add_argument("--description", default="pre-migration backup (CD)")
     parser.add_argument("--timeout", type=float, default=1800.0)

@@ -1,6 +1,6 @@
 """Smoke-test a deployed revision: health endpoints (status + JSON body) and the admin login.
 
-    python -m ops.smoke --base-url https://candidate---svc-123.europe-west1.run.app \
+    python -m ops.release.smoke --base-url https://candidate---svc-123.europe-west1.run.app \
         [--expect-version <git sha>] [--deadline 180]
 
 Each check is retried with exponential backoff until it passes or the overall deadline
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ops.github import write_summary
+from ops.clients.actions import write_summary
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def requests_fetch(url: str, timeout: float) -> Reply:
 
 
 def main(argv: list[str] | None = None, *, fetch: Fetch | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.smoke", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.smoke", description=__doc__)
     parser.add_argument("--base-url", required=True, help="https://... (no path)")
     parser.add_argument("--expect-version", help="APP_VERSION the revision must report")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds for all checks")

@@ -1,6 +1,6 @@
 """Which stack and GitHub environment a branch deploys to (or that it never deploys).
 
-    python -m ops.branches --branch develop   # prints stack=dev environment=dev deploy=true
+    python -m ops.release.branches --branch develop   # prints stack=dev environment=dev deploy=true
 
 Exit codes: 0 mapped (or unmapped without --require), 3 unmapped with --require, 2 usage.
 """
@@ -11,7 +11,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 
-from ops.github import write_outputs
+from ops.clients.actions import write_outputs
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def target_for(ref: str) -> Target | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.branches", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.branches", description=__doc__)
     parser.add_argument("--branch", required=True, help="branch name or refs/heads/<name>")
     parser.add_argument("--require", action="store_true", help="exit 3 if it does not deploy")
     args = parser.parse_args(argv)

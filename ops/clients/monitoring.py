@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from ops.google_api import HttpSession, call
+from ops.clients.google_api import HttpSession, call
 
 MONITORING = "https://monitoring.googleapis.com/v3"
 REQUEST_COUNT = "run.googleapis.com/request_count"

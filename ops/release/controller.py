@@ -1,9 +1,9 @@
 """The rollout controller: shift traffic step by step, gate each step, restore on failure.
 
 After every step, including 100%, the candidate bakes for ``bake_seconds`` and its 5xx
-ratio and p95 latency must stay within the thresholds (no-data policy: ops.gates). Any
+ratio and p95 latency must stay within the thresholds (no-data policy: ops.release.gates). Any
 failure - a gate, or applying a step - puts 100% back on the stable revision. The traffic
-action and the metrics are Protocols; ops.rollout wires the real ones (Pulumi, Monitoring).
+action and the metrics are Protocols; ops.release.rollout wires the real ones (Pulumi, Monitoring).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ops.gates import GateResult, NoDataPolicy, Thresholds, Verdict, evaluate
-from ops.monitoring import MetricsSource
+from ops.clients.monitoring import MetricsSource
+from ops.release.gates import GateResult, NoDataPolicy, Thresholds, Verdict, evaluate
 
 EXIT_PROMOTED, EXIT_ABORTED, EXIT_RESTORE_FAILED = 0, 1, 4
 

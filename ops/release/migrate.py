@@ -1,6 +1,6 @@
 """Run the migration job (Cloud Run v2 jobs:run) and wait for its execution to finish.
 
-    python -m ops.migrate --outputs candidate.json [--timeout 1800]
+    python -m ops.release.migrate --outputs candidate.json [--timeout 1800]
 
 The job runs the candidate's image (the stack points it at the same digest), so migrations
 are applied before any traffic reaches the revision that needs them.
@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ops.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
-from ops.outputs import OutputError, load
+from ops.clients.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
+from ops.release.outputs import OutputError, load
 
 RUN = "https://run.googleapis.com/v2"
 
@@ -70,7 +70,7 @@ def run_job(
 
 
 def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.migrate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.migrate", description=__doc__)
     parser.add_argument("--outputs", required=True, help="stack outputs JSON")
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args(argv)

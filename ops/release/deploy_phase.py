@@ -1,10 +1,10 @@
 """Apply one release phase to a stack: set its traffic config, `pulumi up`, save the outputs.
 
-    python -m ops.deploy_phase --stack dev --phase candidate --image <ref@sha256:..> \
+    python -m ops.release.deploy_phase --stack dev --phase candidate --image <ref@sha256:..> \
         --previous previous.json --save-outputs candidate.json
-    python -m ops.deploy_phase --stack prod --phase abort --previous previous.json \
+    python -m ops.release.deploy_phase --stack prod --phase abort --previous previous.json \
         --image <ref@sha256:..>
-    python -m ops.deploy_phase --stack prod --phase pin --revision previous \
+    python -m ops.release.deploy_phase --stack prod --phase pin --revision previous \
         --previous current.json --save-outputs pinned.json
 
 Phases: candidate (0% under the candidate tag, stable keeps 100%), promote (latest 100%),
@@ -20,11 +20,11 @@ import subprocess  # nosec B404: only for its exception type
 import sys
 from pathlib import Path
 
-from ops import revisions, traffic_config
-from ops.github import write_outputs, write_summary
-from ops.google_api import GoogleApiError, HttpSession, authorized_session
-from ops.outputs import OutputError, StackOutputs, load
-from ops.pulumi_cli import PulumiStack
+from ops.clients.actions import write_outputs, write_summary
+from ops.clients.google_api import GoogleApiError, HttpSession, authorized_session
+from ops.clients.pulumi_cli import PulumiStack
+from ops.release import revisions, traffic_config
+from ops.release.outputs import OutputError, StackOutputs, load
 
 PHASES = ("candidate", "promote", "abort", "pin")
 
@@ -60,7 +60,7 @@ def main(
     stack: PulumiStack | None = None,
     session: HttpSession | None = None,
 ) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.deploy_phase", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.deploy_phase", description=__doc__)
     parser.add_argument("--stack", required=True)
     parser.add_argument("--phase", required=True, choices=PHASES)
     parser.add_argument("--previous", required=True, help="stack outputs before this phase")

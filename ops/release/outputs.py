@@ -1,7 +1,7 @@
 """The stack outputs the pipeline reads (`pulumi stack output --json`), typed once.
 
-    python -m ops.outputs --file outputs.json get candidateUrl
-    python -m ops.outputs --file outputs.json github-vars   # the environment's variables
+    python -m ops.release.outputs --file outputs.json get candidateUrl
+    python -m ops.release.outputs --file outputs.json github-vars   # the environment's variables
 
 Exit codes: 0 ok, 1 missing/invalid output, 2 usage.
 """
@@ -136,7 +136,7 @@ def github_variables(outputs: StackOutputs) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.outputs", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.release.outputs", description=__doc__)
     parser.add_argument("--file", required=True, help="`pulumi stack output --json` saved")
     commands = parser.add_subparsers(dest="command", required=True)
     get = commands.add_parser("get", help="print one output")

@@ -1,7 +1,7 @@
 """Monthly restore drill: clone prod's Cloud SQL instance at a recent point in time, prove
 the clone serves the app (its healthcheck command), record the RTO, always delete the clone.
 
-    python -m ops.restore_drill --outputs prod.json [--lag-minutes 10] [--rto-target 3600]
+    python -m ops.recovery.restore_drill --outputs prod.json [--lag-minutes 10] [--rto-target 3600]
 
 The clone gets a throwaway password for the app user (set on the clone only), so the drill
 reads no secret from Secret Manager; the healthcheck runs the deployed image through the
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ops.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
-from ops.outputs import OutputError, load
+from ops.clients.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
+from ops.release.outputs import OutputError, load
 
 SQLADMIN = "https://sqladmin.googleapis.com/v1"
 
@@ -211,7 +211,7 @@ def summary_markdown(report: DrillReport, rto_target: float) -> str:
 
 
 def _proxy_docker_healthcheck(image: str) -> Healthcheck:  # pragma: no cover - needs docker
-    from ops.drill_healthcheck import ProxyDockerHealthcheck
+    from ops.recovery.drill_healthcheck import ProxyDockerHealthcheck
 
     return ProxyDockerHealthcheck(image=image)
 
@@ -224,7 +224,9 @@ def main(
     now: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.restore_drill", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.recovery.restore_drill", description=__doc__
+    )
     parser.add_argument("--outputs", required=True, help="prod stack outputs JSON")
     parser.add_argument("--lag-minutes", type=int, default=10, help="restore this far back")
     parser.add_argument("--rto-target", type=float, default=3600.0, help="seconds")
