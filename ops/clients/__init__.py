@@ -1,0 +1,1 @@
+"""Doors to the outside: Google APIs, Cloud Monitoring, Pulumi, GitHub (API and Actions files)."""

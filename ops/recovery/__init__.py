@@ -1,0 +1,1 @@
+"""Disaster-recovery drills (`python -m ops.recovery.restore_drill`)."""

@@ -1,0 +1,1 @@
+"""Release tools the deploy and rollback workflows run (`python -m ops.release.<tool>`)."""
