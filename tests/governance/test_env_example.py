@@ -64,19 +64,18 @@ def test_local_settings_start_with_the_example_values(tmp_path):
 
 
 def _production_env(stack: str) -> dict[str, str]:
-    """The plain variables infra puts on the service for `stack`, with fake secret values."""
-    sys.path.insert(0, str(ROOT / "infra"))
-    from app_env import app_environment  # pyright: ignore[reportMissingImports]
-    from mock_run import PROJECT, program_config  # pyright: ignore[reportMissingImports]
-    from stack_config import parse_stack_config  # pyright: ignore[reportMissingImports]
+    """What the real program puts on the service's container for `stack` (run under
+    mock_run, so Outputs resolve inside its own event loop), secrets as fake values."""
+    from mock_run import run_program  # pyright: ignore[reportMissingImports]
+    from tests.infra.conftest import SERVICE, env_of
 
-    parsed = parse_stack_config(program_config(stack), stack=stack, namespace=PROJECT)
-    connection = f"{parsed.project}:{parsed.region}:{parsed.database.instance_name}"
-    env = {
-        name: value if isinstance(value, str) else f"/cloudsql/{connection}"
-        for name, value in app_environment(parsed, connection).items()
+    (service,) = run_program(stack).of_type(SERVICE)
+    env = env_of(service.inputs["template"]["containers"][0])
+    fakes = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    return {
+        name: value if isinstance(value, str) else fakes.get(name, "fake-secret-value")
+        for name, value in env.items()
     }
-    return {**env, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DB_PASSWORD": "fake"}
 
 
 def test_production_settings_accept_what_infra_sets_on_cloud_run():
