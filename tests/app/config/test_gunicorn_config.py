@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import runpy
+from typing import Any
 
 import pytest
+import requests
 
-from tests.support.gunicorn import APP_DIR
+from tests.support.gunicorn import APP_DIR, serve
 
 CONFIG = APP_DIR / "config" / "gunicorn.py"
 
@@ -29,3 +31,37 @@ def test_port_workers_and_threads_from_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("GUNICORN_THREADS", "16")
     config = runpy.run_path(str(CONFIG))
     assert (config["bind"], config["workers"], config["threads"]) == (["0.0.0.0:9090"], 3, 16)
+
+
+def test_no_control_socket_and_no_access_log_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = runpy.run_path(str(CONFIG))
+    assert config["control_socket_disable"] is True
+    assert config["logger_class"] == "config.gunicorn_logger.NoAccessLogger"
+
+
+def test_the_logger_never_builds_access_fields() -> None:
+    from gunicorn.config import Config
+
+    from config.gunicorn_logger import NoAccessLogger
+
+    cfg = Config()
+    cfg.set("logconfig_dict", {"version": 1, "disable_existing_loggers": False})
+    logger = NoAccessLogger(cfg)
+    assert logger.access_log_enabled is False
+    # Arguments that would raise if any atom were computed from them.
+    nothing: Any = None
+    assert logger.access(nothing, nothing, nothing, nothing) is None
+
+
+def test_a_real_boot_logs_nothing_at_error_with_no_writable_home(
+    production_env: dict[str, str],
+) -> None:
+    # The image's user 10001 has no home directory; gunicorn 25+ put its control socket
+    # under $HOME by default and logged an ERROR on every boot (issue 13).
+    with serve({**production_env, "HOME": "/nonexistent"}) as server:
+        assert requests.get(f"{server.url}/health/live/", timeout=5).status_code == 200
+    records = server.log_records()
+    assert any(r["logger"] == "gunicorn.error" for r in records), server.output()[:2000]
+    errors = [r for r in records if r["severity"] in ("ERROR", "CRITICAL")]
+    assert not errors, errors
+    assert "control" not in server.output().lower(), server.output()[:3000]
