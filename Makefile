@@ -79,6 +79,10 @@ plan: venv ## Offline plan: inventory + summary (STACK=prod; default all three s
 plan-diff: venv ## Offline diff of two stacks (A=staging B=prod)
 	$(RUN) python infra/plan.py --diff $(or $(A),staging) $(or $(B),prod) $(PLAN_ARGS)
 
+.PHONY: config-docs
+config-docs: venv ## Regenerate the stack-file JSON Schema and README's key table from the model
+	cd infra && $(RUN) python -m stack_config.docs --write
+
 # Operations (README: operations). These drive the real Pulumi CLI and gcloud, except
 # `bootstrap DRY_RUN=1`, which only reads and prints what it would do.
 .PHONY: bootstrap policy-preview github-preview github-up
