@@ -93,7 +93,7 @@ def readme_with_table(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Generate the stack-file schema and key table")
     parser.add_argument("--write", action="store_true", help="update the files in place")
     args = parser.parse_args(argv)
     schema = json.dumps(stack_file_schema(namespace()), indent=2) + "\n"
