@@ -69,7 +69,8 @@ def _ms(token: str) -> float:
 
 def parse_wrk(output: str, *, connections: int, seconds: int) -> LoadResult:
     """Read wrk's ``--latency`` report; socket errors and non-2xx/3xx both count as errors."""
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    # wrk pads units to two characters: "1.20s " and "2.00m " end with a space.
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     total = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     if not (total and rate and "50" in percentiles and "99" in percentiles):
