@@ -34,13 +34,12 @@ from stack_config.types import (
     NumericId,
     Percent,
     ProjectId,
+    Revision,
     ServiceName,
     Strict,
+    Text,
     TextBool,
-    matches,
 )
-
-_REVISION = r"[a-z][a-z0-9-]{2,62}"
 
 
 class StackConfig(Strict):
@@ -52,9 +51,7 @@ class StackConfig(Strict):
     """Region of Cloud Run and Cloud SQL (gcp:region), checked against regions.yaml."""
     environment: Annotated[
         str,
-        matches(
-            r"[a-z][a-z0-9]{1,11}", "must be 2-12 lowercase letters/digits, e.g. dev, qa, prod"
-        ),
+        Text(r"[a-z][a-z0-9]{1,11}", "must be 2-12 lowercase letters/digits, e.g. dev, qa, prod"),
     ]
     """Environment name (GitHub environment too); stacks dev/staging/prod must use their name."""
     project_number: NumericId
@@ -92,11 +89,11 @@ class StackConfig(Strict):
     """Per deploy: declare the migration job but not the service (first deploy migrates first)."""
     traffic_mode: Literal["latest", "candidate", "canary", "pinned"] = "latest"
     """Per deploy: latest | candidate (new at 0%) | canary | pinned (rollback)."""
-    stable_revision: Annotated[str, matches(_REVISION, "must be a revision name")] | None = None
+    stable_revision: Revision | None = None
     """Per deploy: the revision keeping the traffic in candidate/canary."""
     canary_percent: Percent | None = None
     """Per deploy: 0-100 to the new revision in canary."""
-    pinned_revision: Annotated[str, matches(_REVISION, "must be a revision name")] | None = None
+    pinned_revision: Revision | None = None
     """Per deploy: the revision getting 100% in pinned."""
 
     _stack: str = PrivateAttr("")

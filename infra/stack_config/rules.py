@@ -1,4 +1,8 @@
-"""Rules across sections of one stack: what no single section can know alone."""
+"""Rules across sections of one stack: what no single section can know alone.
+
+Each rule returns problems as (key relative to the namespace, value, what would be right);
+"{ns}" in the text becomes the namespace.
+"""
 
 from __future__ import annotations
 
@@ -9,217 +13,125 @@ from stack_config import google_cloud as gc
 if TYPE_CHECKING:
     from stack_config.model import StackConfig
 
+Problem = tuple[str, object, str]
 # The branch each conventional environment deploys from (README: delivery).
 DEFAULT_BRANCHES = {"dev": "develop", "staging": "homolog", "prod": "main"}
-# Variables the program itself sets on the service and job (infra/app_env.py, secrets, and
-# what Cloud Run reserves); appSecrets/appEnv may not reuse them.
-PROGRAM_ENV = frozenset(
-    {
-        "DJANGO_SETTINGS_MODULE",
-        "DJANGO_ALLOWED_HOSTS",
-        "DJANGO_CSRF_TRUSTED_ORIGINS",
-        "DJANGO_SECURE_SSL_REDIRECT",
-        "DJANGO_SECURE_HSTS_SECONDS",
-        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS",
-        "DJANGO_SECURE_HSTS_PRELOAD",
-        "DJANGO_SECURE_COOKIES",
-        "DJANGO_SECURE_PROXY_SSL_HEADER",
-        "DJANGO_LOG_LEVEL",
-        "DJANGO_SECRET_KEY",
-        "DB_NAME",
-        "DB_USER",
-        "DB_PASSWORD",
-        "DB_HOST",
-        "DB_PORT",
-        "DB_CONNECT_TIMEOUT",
-        "DB_POOL_MAX_SIZE",
-        "GUNICORN_WORKERS",
-        "GUNICORN_THREADS",
-        "GOOGLE_CLOUD_PROJECT",
-        "APP_VERSION",
-        "PORT",
-        "K_SERVICE",
-        "K_REVISION",
-        "K_CONFIGURATION",
-        "CLOUD_RUN_JOB",
-        "CLOUD_RUN_EXECUTION",
-        "CLOUD_RUN_TASK_INDEX",
-        "CLOUD_RUN_TASK_ATTEMPT",
-        "CLOUD_RUN_TASK_COUNT",
-    }
-)
+# Set by the program (infra/app_env.py, secrets) or reserved by Cloud Run: appSecrets and
+# appEnv may not reuse them (tests/infra keep this list equal to what app_env sets).
+# fmt: off
+PROGRAM_ENV = frozenset({
+    "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DJANGO_SECRET_KEY", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS",
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "DJANGO_SECURE_HSTS_PRELOAD",
+    "DJANGO_SECURE_COOKIES", "DJANGO_SECURE_PROXY_SSL_HEADER", "DJANGO_LOG_LEVEL", "DB_NAME",
+    "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_CONNECT_TIMEOUT", "DB_POOL_MAX_SIZE",
+    "GUNICORN_WORKERS", "GUNICORN_THREADS", "GOOGLE_CLOUD_PROJECT", "APP_VERSION", "PORT",
+    "K_SERVICE", "K_REVISION", "K_CONFIGURATION", "CLOUD_RUN_JOB", "CLOUD_RUN_EXECUTION",
+    "CLOUD_RUN_TASK_INDEX", "CLOUD_RUN_TASK_ATTEMPT", "CLOUD_RUN_TASK_COUNT",
+})
+# fmt: on
 PROGRAM_SECRETS = frozenset({"django-secret-key", "db-password"})
 UNSAFE_PROD_OVERRIDE = "dangerouslyAllowUnprotectedProdDatabase"
-Problem = tuple[str, object, str]
-# During a rollout the old and new revision can both be at max instances.
+# During a rollout the old and the new revision can both be at max instances.
 REVISIONS_DURING_ROLLOUT = 2
 
 
 def cross_section_problems(c: StackConfig) -> list[Problem]:
-    return [
-        *_identity(c),
-        *_sizing(c),
-        *connection_budget_problems(c),
-        *_environment_names(c),
-        *_traffic(c),
-        *_prod_guardrails(c),
-    ]
+    return [*_identity(c), *_sizing(c), *_budget(c), *_env_names(c), *_traffic(c), *_prod(c)]
 
 
 def _identity(c: StackConfig) -> list[Problem]:
-    problems: list[Problem] = []
+    p: list[Problem] = []
     if (bad := gc.region_problem(c.region)) is not None:
-        problems.append(("gcp:region", c.region, bad))
+        p.append(("gcp:region", c.region, bad))
     if c.stack in DEFAULT_BRANCHES and c.environment != c.stack:
-        problems.append(("environment", c.environment, f"stack {c.stack!r} must be {c.stack!r}"))
+        p.append(("environment", c.environment, f"stack {c.stack!r} must be {c.stack!r}"))
     if c.github.branch is None and c.environment not in DEFAULT_BRANCHES:
-        problems.append(
-            (
-                "github.branch",
-                None,
-                f"environment {c.environment!r} has no default "
-                "branch: name the branch that deploys it",
-            )
-        )
+        p.append(("github.branch", None, f"{c.environment!r} has no default: name its branch"))
     if c.is_prod and c.github.branch not in (None, "main"):
-        problems.append(("github.branch", c.github.branch, "prod deploys only from main"))
-    return problems
+        p.append(("github.branch", c.github.branch, "prod deploys only from main"))
+    return p
 
 
 def _sizing(c: StackConfig) -> list[Problem]:
     capacity = c.gunicorn.workers * c.gunicorn.threads
-    if c.run.concurrency > capacity:
-        return [
-            (
-                "run.concurrency",
-                c.run.concurrency,
-                f"must be <= gunicorn.workers x gunicorn.threads ({capacity}): Cloud Run would "
-                "send requests that queue inside the instance",
-            )
-        ]
-    return []
+    if c.run.concurrency <= capacity:
+        return []
+    right = f"must be <= gunicorn.workers x gunicorn.threads ({capacity}) or requests queue"
+    return [("run.concurrency", c.run.concurrency, right)]
 
 
 def connection_budget(c: StackConfig) -> dict[str, int]:
     """Worst case of open PostgreSQL connections (also the `connectionBudget` output)."""
-    service = c.run.max_instances * c.gunicorn.workers * c.gunicorn.db_pool_size
-    service *= REVISIONS_DURING_ROLLOUT
-    total = service + c.migration.connections + c.database.reserved_connections
-    return {
-        "maxInstances": c.run.max_instances,
-        "workers": c.gunicorn.workers,
-        "poolSize": c.gunicorn.db_pool_size,
-        "revisions": REVISIONS_DURING_ROLLOUT,
-        "service": service,
-        "migrationJob": c.migration.connections,
-        "reserve": c.database.reserved_connections,
-        "total": total,
-        "maxConnections": c.database.max_connections,
-    }
+    run, g, db = c.run, c.gunicorn, c.database
+    service = run.max_instances * g.workers * g.db_pool_size * REVISIONS_DURING_ROLLOUT
+    total = service + c.migration.connections + db.reserved_connections
+    return {"maxInstances": run.max_instances, "workers": g.workers, "poolSize": g.db_pool_size,
+            "revisions": REVISIONS_DURING_ROLLOUT, "service": service,
+            "migrationJob": c.migration.connections, "reserve": db.reserved_connections,
+            "total": total, "maxConnections": db.max_connections}  # fmt: skip
 
 
-def connection_budget_problems(c: StackConfig) -> list[Problem]:
+def _budget(c: StackConfig) -> list[Problem]:
     b = connection_budget(c)
     if b["total"] <= b["maxConnections"]:
         return []
-    return [
-        (
-            "database.maxConnections",
-            b["maxConnections"],
-            (
-                f"connection budget exceeded: run.maxInstances {b['maxInstances']} x "
-                f"gunicorn.workers {b['workers']} x gunicorn.dbPoolSize {b['poolSize']} x "
-                f"{b['revisions']} revisions = "
-                f"{b['service']}, + migrationJob.connections {b['migrationJob']} + "
-                f"database.reservedConnections {b['reserve']} = {b['total']} > "
-                "{ns}:database.maxConnections. Lower maxInstances/workers/dbPoolSize or raise "
-                "maxConnections (bigger tier)"
-            ),
-        )
-    ]
+    right = (
+        f"connection budget exceeded: run.maxInstances {b['maxInstances']} x gunicorn.workers "
+        f"{b['workers']} x gunicorn.dbPoolSize {b['poolSize']} x {b['revisions']} revisions = "
+        f"{b['service']}, + migrationJob.connections {b['migrationJob']} + database."
+        f"reservedConnections {b['reserve']} = {b['total']} > {{ns}}:database.maxConnections. "
+        "Lower maxInstances/workers/dbPoolSize or raise maxConnections (bigger tier)"
+    )
+    return [("database.maxConnections", b["maxConnections"], right)]
 
 
-def _environment_names(c: StackConfig) -> list[Problem]:
-    problems: list[Problem] = []
-    seen_env: dict[str, str] = {}
-    seen_ids: set[str] = set()
-    for i, secret in enumerate(c.app_secrets):
-        if secret.secret_id in PROGRAM_SECRETS or secret.secret_id in seen_ids:
-            problems.append(
-                (
-                    f"appSecrets.{i}.secretId",
-                    secret.secret_id,
-                    "declared twice or owned by the program (django-secret-key, "
-                    "db-password); use a new id",
-                )
-            )
-        seen_ids.add(secret.secret_id)
-        seen_env = _claim(problems, seen_env, secret.env, f"appSecrets.{i}.env")
-    for name in c.app_env:
-        seen_env = _claim(problems, seen_env, name, f"appEnv.{name}")
-    return problems
-
-
-def _claim(problems: list[Problem], seen: dict[str, str], name: str, key: str) -> dict[str, str]:
-    if name in PROGRAM_ENV:
-        problems.append((key, name, "is set by the program itself; choose another name"))
-    elif name in seen:
-        problems.append((key, name, f"is already set by {seen[name]}"))
-    return {**seen, name: key}
+def _env_names(c: StackConfig) -> list[Problem]:
+    p: list[Problem] = []
+    owners: dict[str, str] = {}
+    names = [(f"appSecrets.{i}.env", s.env) for i, s in enumerate(c.app_secrets)]
+    for key, name in [*names, *((f"appEnv.{n}", n) for n in c.app_env)]:
+        if name in PROGRAM_ENV:
+            p.append((key, name, "is set by the program itself; choose another name"))
+        elif name in owners:
+            p.append((key, name, f"is already set by {owners[name]}"))
+        owners.setdefault(name, key)
+    ids = [s.secret_id for s in c.app_secrets]
+    for i, secret_id in enumerate(ids):
+        if secret_id in PROGRAM_SECRETS or secret_id in ids[:i]:
+            right = "declared twice or owned by the program (django-secret-key, db-password)"
+            p.append((f"appSecrets.{i}.secretId", secret_id, right))
+    return p
 
 
 def _traffic(c: StackConfig) -> list[Problem]:
-    problems: list[Problem] = []
+    p: list[Problem] = []
     mode = c.traffic_mode
-    if (mode != "latest" or c.job_only) and c.image is None:
-        problems.append(
-            (
-                "trafficMode" if mode != "latest" else "jobOnly",
-                mode if mode != "latest" else True,
-                "needs {ns}:image to be set",
-            )
-        )
-    for key, revision in (
-        ("stableRevision", c.stable_revision),
-        ("pinnedRevision", c.pinned_revision),
-    ):
-        if revision is not None and not revision.startswith(f"{c.service_name}-"):
-            problems.append((key, revision, f"must be a revision of service {c.service_name!r}"))
-    needs = {
-        "candidate": ("stableRevision",),
-        "canary": ("stableRevision", "canaryPercent"),
-        "pinned": ("pinnedRevision",),
-    }.get(mode, ())
-    values = {
-        "stableRevision": c.stable_revision,
-        "canaryPercent": c.canary_percent,
-        "pinnedRevision": c.pinned_revision,
-    }
-    for key in needs:
-        if values[key] is None:
-            problems.append(
-                ("trafficMode", mode, f"needs {{ns}}:{key} (pulumi config set {{ns}}:{key} ...)")
-            )
-    return problems
+    if c.image is None and (mode != "latest" or c.job_only):
+        key, value = ("jobOnly", True) if mode == "latest" else ("trafficMode", mode)
+        p.append((key, value, "needs {ns}:image to be set"))
+    for key, name in (("stableRevision", c.stable_revision), ("pinnedRevision", c.pinned_revision)):
+        if name is not None and not name.startswith(f"{c.service_name}-"):
+            p.append((key, name, f"must be a revision of service {c.service_name!r}"))
+    values = {"stableRevision": c.stable_revision, "canaryPercent": c.canary_percent,
+              "pinnedRevision": c.pinned_revision}  # fmt: skip
+    needs = {"candidate": ["stableRevision"], "canary": ["stableRevision", "canaryPercent"],
+             "pinned": ["pinnedRevision"]}.get(mode, [])  # fmt: skip
+    right = "needs {ns}:%s (pulumi config set {ns}:%s ...)"
+    p += [("trafficMode", mode, right % (k, k)) for k in needs if values[k] is None]
+    return p
 
 
-def _prod_guardrails(c: StackConfig) -> list[Problem]:
+def _prod(c: StackConfig) -> list[Problem]:
     """Prod keeps its data unless the override key is written into the stack file."""
     if not c.is_prod or c.dangerously_allow_unprotected_prod_database:
         return []
-    weakened = {
-        "deletionProtection": (c.deletion_protection, True),
-        "database.backupsEnabled": (c.database.backups_enabled, True),
-        "database.pitrEnabled": (c.database.pitr_enabled, True),
-        "database.availability": (c.database.availability, "REGIONAL"),
-    }
+    db = c.database
+    weakened = {"deletionProtection": (c.deletion_protection, True),
+                "database.backupsEnabled": (db.backups_enabled, True),
+                "database.pitrEnabled": (db.pitr_enabled, True),
+                "database.availability": (db.availability, "REGIONAL")}  # fmt: skip
+    right = "not allowed in prod (must be %r); set %s: true only if losing prod data is intended"
     return [
-        (
-            key,
-            value,
-            f"not allowed in prod (must be {required!r}); set {UNSAFE_PROD_OVERRIDE}: "
-            "true only if losing prod data is intended",
-        )
-        for key, (value, required) in weakened.items()
-        if value != required
+        (k, v, right % (req, UNSAFE_PROD_OVERRIDE)) for k, (v, req) in weakened.items() if v != req
     ]

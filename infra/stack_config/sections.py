@@ -25,7 +25,7 @@ from stack_config.types import (
     ResourceName,
     SecretId,
     Strict,
-    matches,
+    Text,
 )
 
 
@@ -58,19 +58,19 @@ class Access(Strict):
 class Github(Strict):
     """The repository whose workflows may deploy and preview this stack."""
 
-    repository: Annotated[str, matches(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "must be owner/name")]
+    repository: Annotated[str, Text(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "must be owner/name")]
     """owner/name, informational (names can be re-registered; the ids below cannot)."""
     repository_id: NumericId
     """Numeric repository id (GitHub API `id`), quoted."""
     repository_owner_id: NumericId
     """Numeric owner id (GitHub API `owner.id`), quoted."""
-    branch: (
-        Annotated[str, matches(r"[A-Za-z0-9._/-]+", "must be a branch name like main")] | None
-    ) = None
+    branch: Annotated[str, Text(r"[A-Za-z0-9._/-]+", "must be a branch name like main")] | None = (
+        None
+    )
     """Branch that deploys here; default develop/homolog/main for dev/staging/prod."""
     workload_identity_pool_id: Annotated[
         str,
-        matches(r"[a-z][a-z0-9-]{2,30}[a-z0-9]", "must be 4-32 lowercase letters, digits, hyphens"),
+        Text(r"[a-z][a-z0-9-]{2,30}[a-z0-9]", "must be 4-32 lowercase letters, digits, hyphens"),
     ] = "github-actions"
     """Workload Identity pool id."""
 
@@ -80,9 +80,7 @@ class Run(Strict):
 
     cpu: Annotated[
         str,
-        matches(
-            r"[12468]|0\.[0-9]{1,2}", 'must be "1", "2", "4", "6", "8" or a fraction like "0.5"'
-        ),
+        Text(r"[12468]|0\.[0-9]{1,2}", 'must be "1", "2", "4", "6", "8" or a fraction like "0.5"'),
     ]
     """vCPUs per instance, as a string ("1", "2", ... or "0.5")."""
     memory: Memory
@@ -149,9 +147,7 @@ class Database(Strict):
 
     instance_name: ResourceName
     """Cloud SQL instance name."""
-    version: Annotated[
-        str, matches(r"POSTGRES_(1[6-9]|[2-9][0-9])", "must be POSTGRES_16 or newer")
-    ]
+    version: Annotated[str, Text(r"POSTGRES_(1[6-9]|[2-9][0-9])", "must be POSTGRES_16 or newer")]
     """Database version."""
     tier: str
     """Tier: db-f1-micro, db-g1-small, db-custom-<cpus>-<MiB>, db-perf-optimized-N-<cpus>."""
