@@ -30,42 +30,43 @@ def test_ci_runs_the_readme_gate_and_the_online_checks(workflows) -> None:
     image = workflows["ci.yml"]["jobs"]["image"]["steps"][-1]
     assert "docker/build-push-action" in image["uses"]
     assert image["with"]["push"] is False
+    # The image is per git tree: a commit baked in would be wrong for the next merge commit.
+    assert "build-args" not in image["with"]
 
 
 def test_deploys_and_rollbacks_run_in_their_environment_one_at_a_time(workflows) -> None:
-    for name, job_id in (("deploy.yml", "release"), ("rollback.yml", "rollback")):
+    for name, job_id, group in (
+        ("deploy.yml", "release", "deploy"), ("rollback.yml", "rollback", "rollback"),
+    ):  # fmt: skip
         job = workflows[name]["jobs"][job_id]
         assert job["environment"] == "${{ inputs.environment }}"
         assert job["concurrency"] == {
-            "group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False,
+            "group": f"{group}-${{{{ inputs.environment }}}}", "cancel-in-progress": False,
         }  # fmt: skip
     choices = workflows["rollback.yml"][True]["workflow_dispatch"]["inputs"]
     assert choices["environment"]["options"] == ["dev", "staging", "prod"]
     assert choices["revision"]["default"] == "previous"
 
 
-def test_release_order_candidate_migrate_smoke_promote(workflows) -> None:
+def test_release_order_recover_candidate_migrate_smoke_promote_restore(workflows) -> None:
     steps = workflows["deploy.yml"]["jobs"]["release"]["steps"]
     runs = [s.get("run", "") for s in steps]
 
     def index(fragment: str) -> int:
         return next(i for i, run in enumerate(runs) if fragment in run)
 
-    build = next(i for i, s in enumerate(steps) if "build-push-action" in s.get("uses", ""))
     order = [
-        build, index("--phase candidate"), index("ops.release.backup"),
-        index("ops.release.migrate"),
-        index("ops.release.smoke"), index("ops.release.rollout --stack"),
+        index("ops.release.restore"), index("--phase candidate"), index("ops.release.backup"),
+        index("ops.release.migrate"), index("ops.release.smoke"), index("ops.release.rollout"),
     ]  # fmt: skip
     assert order == sorted(order)
+    assert runs[-1].endswith('ops.release.restore --stack "$STACK"')
     assert steps[index("ops.release.backup")]["if"] == "inputs.stack == 'prod'"
-    gated = [s for s in steps if "ops.release.rollout" in s.get("run", "")]
-    assert {s["if"]: "--direct" in s["run"] for s in gated} == {
-        "inputs.stack == 'prod'": False, "inputs.stack != 'prod'": True,
-    }  # fmt: skip
-    restore = steps[index("--phase abort")]
-    assert restore["if"] == "failure() && steps.candidate.outcome == 'success'"
-    assert "@${{ steps.build.outputs.digest }}" in steps[index("--phase candidate")]["env"]["IMAGE"]
+    # One rollout step for every stack: the stack's rollout policy decides steps and gates.
+    (rollout,) = [s for s in steps if "ops.release.rollout" in s.get("run", "")]
+    assert "if" not in rollout
+    assert "--direct" not in rollout["run"]
+    assert '--image "$IMAGE" --commit "$SHA"' in runs[index("--phase candidate")]
 
 
 def test_pull_requests_preview_their_target_stack_as_the_previewer(workflows) -> None:

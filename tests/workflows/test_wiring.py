@@ -42,21 +42,6 @@ def test_deploy_inputs_match_what_cd_passes(workflows) -> None:
     }
 
 
-def test_image_built_once_tagged_by_commit_and_deployed_by_digest(workflows) -> None:
-    steps = workflows["deploy.yml"]["jobs"]["release"]["steps"]
-    builds = [s for s in steps if "build-push-action" in s.get("uses", "")]
-    assert len(builds) == 1
-    tags = builds[0]["with"]["tags"].strip().splitlines()
-    # Artifact Registry tags are immutable here: every tag must carry the commit sha.
-    assert tags == [
-        "${{ env.IMAGE_REPO }}:${{ github.sha }}",
-        "${{ env.IMAGE_REPO }}:${{ github.ref_name }}-${{ github.sha }}",
-    ]
-    images = [s["env"]["IMAGE"] for s in steps if "IMAGE" in s.get("env", {})]
-    assert images
-    assert all(image.endswith("@${{ steps.build.outputs.digest }}") for image in images)
-
-
 def test_every_pulumi_up_the_pipeline_runs_enforces_the_policy_pack() -> None:
     calls: list[list[str]] = []
     PulumiStack("prod", runner=lambda argv, capture: calls.append(list(argv)) or "").up()
@@ -80,23 +65,40 @@ def test_runbook_rollback_command_matches_the_dispatch_inputs(workflows) -> None
         assert environment in inputs["environment"]["options"], environment
 
 
-def test_rollback_pins_then_smokes_the_service_url(workflows) -> None:
+def test_rollback_preempts_recovers_pins_then_smokes_the_service_url(workflows) -> None:
     runs = [s.get("run", "") for s in workflows["rollback.yml"]["jobs"]["rollback"]["steps"]]
-    pin = next(i for i, run in enumerate(runs) if "--phase pin" in run)
-    smoke = next(i for i, run in enumerate(runs) if "ops.release.smoke" in run)
-    assert pin < smoke
-    assert '--revision "$REVISION"' in runs[pin]
-    assert "get serviceUrl" in runs[smoke]
+
+    def index(fragment: str) -> int:
+        return next(i for i, run in enumerate(runs) if fragment in run)
+
+    order = [
+        index('ops.release.preempt --environment "$ENVIRONMENT"'),
+        index('ops.release.restore --stack "$STACK"'), index("--phase pin"),
+        index("ops.release.smoke"),
+    ]  # fmt: skip
+    assert order == sorted(order)
+    assert '--revision "$REVISION"' in runs[index("--phase pin")]
+    assert "get serviceUrl" in runs[index("ops.release.smoke")]
 
 
-def test_ops_tools_the_workflows_call_exist() -> None:
-    text = "\n".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
-    modules = set(re.findall(r"\bops\.([\w.]*\w)", text))
-    release = {"branches", "deploy_phase", "backup", "migrate", "smoke", "rollout"}
-    assert {f"release.{m}" for m in release} <= modules
-    for module in modules:
-        path = module.replace(".", "/")
-        assert (ROOT / "ops" / f"{path}.py").is_file(), f"ops/{path}.py is missing"
+def test_ops_tools_and_options_the_workflows_call_exist() -> None:
+    """Each `python -m ops.<tool>` a workflow runs, with every --option it passes."""
+    # Each command substitution is a call of its own: cut at `$(` and `)` first.
+    text = re.sub(r"\$\(|\)", "\n", "\n".join(p.read_text() for p in WORKFLOWS.glob("*.yml")))
+    calls = re.findall(r"\bops\.([\w.]*\w)(.*)", text)
+    modules = {module for module, _ in calls}
+    release = {"branches", "deploy_phase", "backup", "migrate", "smoke", "rollout", "restore"}
+    assert {f"release.{m}" for m in release | {"preempt"}} <= modules
+    missing = []
+    for module, args in calls:
+        path = ROOT / "ops" / f"{module.replace('.', '/')}.py"
+        if not path.is_file():
+            missing.append(f"ops/{module.replace('.', '/')}.py")
+            continue
+        source = path.read_text()
+        missing += [f"ops.{module} {flag}" for flag in re.findall(r"--[\w-]+", args)
+                    if f'"{flag}"' not in source]  # fmt: skip
+    assert not missing, f"the workflows call what ops/ does not have: {sorted(set(missing))}"
 
 
 def test_dependabot_keeps_actions_python_and_the_base_image_current() -> None:
