@@ -1,4 +1,16 @@
-"""Workload Identity Federation: GitHub Actions OIDC tokens -> deployer/previewer identities."""
+"""Workload Identity Federation: GitHub Actions OIDC tokens -> deployer/previewer identities.
+
+Who may act as what is decided by two CEL expressions Google evaluates on each token:
+- the provider's attribute condition (every token): this repository by numeric ids, and
+  only the events the pipeline uses;
+- the attribute mapping: `deploy_target` is "<environment>@<ref>" only for the deploying
+  workflows, started by their own events, else "none"; `preview_target` is
+  "<environment>@<base branch>" only for pull requests running preview.yml, else "none".
+Each service account trusts exactly one value (bindings below), so the prod deployer is only
+reachable from cd.yml -> deploy.yml on a push to main, rollback.yml dispatched on main, or
+the restore drill on main, each in the `prod` environment (whose reviewers approve the job).
+tests/governance/test_wif_claims.py evaluates both with a CEL engine on GitHub's claim shapes.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +23,47 @@ from components import PROJECT, child_opts
 
 ISSUER = "https://token.actions.githubusercontent.com"
 PROVIDER_ID = "github-oidc"
-# `environment` is only present in jobs that declare one; `in` keeps the mapping total
-# instead of failing the exchange for preview jobs.
-_ENVIRONMENT = "('environment' in assertion ? assertion.environment : 'none')"
+# (events, workflow that started the run, workflow file the job is defined in). A reusable
+# workflow's job reports its own file in job_workflow_ref and the caller in workflow_ref.
+DEPLOY_WORKFLOWS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("push",), "cd.yml", "deploy.yml"),
+    (("workflow_dispatch",), "rollback.yml", "rollback.yml"),
+    (("schedule", "workflow_dispatch"), "restore-drill.yml", "restore-drill.yml"),
+)
+PREVIEW_WORKFLOW = "preview.yml"
+EVENTS = ("push", "workflow_dispatch", "schedule", "pull_request")
+NONE = "none"
+
+
+def _workflow(claim: str, file: str) -> str:
+    # Same repository (its id is pinned by the condition) and the same ref as the token's:
+    # a workflow file from another repository, branch or tag never matches.
+    path = f"'/.github/workflows/{file}@'"
+    return f"assertion.{claim} == assertion.repository + {path} + assertion.ref"
+
+
+def _events(events: tuple[str, ...]) -> str:
+    return "assertion.event_name in [" + ", ".join(f"'{e}'" for e in events) + "]"
+
+
+def deploy_target_expression() -> str:
+    pinned = " || ".join(
+        f"({_events(events)} && {_workflow('workflow_ref', started)}"
+        f" && {_workflow('job_workflow_ref', job)})"
+        for events, started, job in DEPLOY_WORKFLOWS
+    )
+    has = "'environment' in assertion && 'job_workflow_ref' in assertion"
+    return f"({has} && ({pinned})) ? assertion.environment + '@' + assertion.ref : '{NONE}'"
+
+
+def preview_target_expression() -> str:
+    pinned = f"{_events(('pull_request',))} && {_workflow('workflow_ref', PREVIEW_WORKFLOW)}"
+    return (
+        f"('environment' in assertion && {pinned})"
+        f" ? assertion.environment + '@' + assertion.base_ref : '{NONE}'"
+    )
+
+
 ATTRIBUTE_MAPPING = {
     "google.subject": "assertion.sub",
     "attribute.repository": "assertion.repository",
@@ -21,22 +71,32 @@ ATTRIBUTE_MAPPING = {
     "attribute.repository_owner_id": "assertion.repository_owner_id",
     "attribute.ref": "assertion.ref",
     "attribute.event_name": "assertion.event_name",
-    "attribute.environment": _ENVIRONMENT,
-    # "<environment>@<ref>": one value binds the deployer to an environment AND a branch.
-    "attribute.deploy_target": f"{_ENVIRONMENT} + '@' + assertion.ref",
-    # "pr@<base branch>" only for pull_request events, so a push can never match it.
-    "attribute.preview_target": (
-        "assertion.event_name == 'pull_request' ? 'pr@' + assertion.base_ref : 'none'"
-    ),
+    "attribute.deploy_target": deploy_target_expression(),
+    "attribute.preview_target": preview_target_expression(),
 }
 
 
 def attribute_condition(repository_id: str, repository_owner_id: str) -> str:
     """Pin the provider to numeric ids: a deleted and re-created repository or organisation
-    with the same name gets new ids and is rejected."""
+    with the same name gets new ids and is rejected. Events outside the pipeline's
+    (pull_request_target, issue_comment, workflow_run, ...) are rejected at the exchange."""
     return (
         f"assertion.repository_id == '{repository_id}' && "
-        f"assertion.repository_owner_id == '{repository_owner_id}'"
+        f"assertion.repository_owner_id == '{repository_owner_id}' && {_events(EVENTS)}"
+    )
+
+
+def deployer_member(pool_path: str, environment: str, branch: str) -> str:
+    return (
+        f"principalSet://iam.googleapis.com/{pool_path}"
+        f"/attribute.deploy_target/{environment}@refs/heads/{branch}"
+    )
+
+
+def previewer_member(pool_path: str, environment: str, branch: str) -> str:
+    return (
+        f"principalSet://iam.googleapis.com/{pool_path}"
+        f"/attribute.preview_target/{environment}-preview@{branch}"
     )
 
 
@@ -86,25 +146,16 @@ class GithubFederation(pulumi.ComponentResource):
         self.provider_name: pulumi.Output[str] = self.provider.id.apply(
             lambda _: f"{pool_path}/providers/{PROVIDER_ID}"
         )
-        principal_set = f"principalSet://iam.googleapis.com/{pool_path}"
         bindings = (
-            (
-                "deployer",
-                args.deployer_account,
-                f"{principal_set}/attribute.deploy_target/{args.environment}@refs/heads/{args.branch}",
-            ),
-            (
-                "previewer",
-                args.previewer_account,
-                f"{principal_set}/attribute.preview_target/pr@{args.branch}",
-            ),
+            ("deployer", args.deployer_account, deployer_member),
+            ("previewer", args.previewer_account, previewer_member),
         )
         for role_name, account, member in bindings:
             serviceaccount.IAMMember(
                 f"{name}-{role_name}-workload-identity-user",
                 service_account_id=account,
                 role="roles/iam.workloadIdentityUser",
-                member=member,
+                member=member(pool_path, args.environment, args.branch),
                 opts=child_opts(self, opts, depends_on=[self.provider]),
             )
         self.register_outputs({"provider": self.provider_name})

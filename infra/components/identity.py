@@ -1,5 +1,14 @@
-"""Service accounts and their project roles: runtime, migrator, deployer, previewer.
+"""Service accounts and their roles: runtime, migrator, deployer, previewer.
 
+Least privilege (the full matrix is in SECURITY.md; tests/infra/test_access_matrix.py keeps
+it equal to what this program grants):
+- No identity holds a role that can grant roles, create keys or add identity providers.
+  Service accounts, their bindings, the Workload Identity pool and every project-level
+  binding are created by the admin-run bootstrap `pulumi up` (README "Operations"); CI's
+  deployer can read them (so previews and refreshes work) but a change to them fails with
+  a permission error until an administrator applies it.
+- The deployer administers only this stack's own secrets (an IAM condition on their names),
+  and acts as only the runtime and migrator accounts (bindings on those two accounts).
 No keys are ever created (GitHub authenticates through Workload Identity Federation) and no
 primitive role (owner/editor/viewer) is granted to anything.
 """
@@ -12,43 +21,65 @@ import pulumi
 from pulumi_gcp import projects, serviceaccount
 
 from components import PROJECT, child_opts
+from components.secrets import PROGRAM_SECRET_IDS
 
 # Runtime and migrator are separate so the identity serving requests cannot be used to run
 # arbitrary migrations, and a compromised job cannot serve traffic.
 WORKLOAD_ROLES = ("roles/cloudsql.client",)
-PREVIEWER_ROLES = (
+# Read-only: enough for `pulumi preview` to diff every resource the program declares.
+READ_ROLES = (
     "roles/run.viewer",
     "roles/cloudsql.viewer",
-    "roles/secretmanager.viewer",  # metadata only; secretAccessor is never granted
+    "roles/secretmanager.viewer",  # metadata only; payload access is never project-wide
     "roles/artifactregistry.reader",
     "roles/iam.serviceAccountViewer",
     "roles/iam.workloadIdentityPoolViewer",
-    "roles/iam.securityReviewer",  # read IAM policies so preview can diff bindings
+    "roles/iam.securityReviewer",  # read IAM policies so previews can diff bindings
     "roles/monitoring.viewer",
     "roles/logging.viewer",
     "roles/serviceusage.serviceUsageViewer",
 )
+PREVIEWER_ROLES = READ_ROLES
+# What CI's `pulumi up` changes: Cloud Run (service, job, the service's invoker binding),
+# Cloud SQL (and on-demand backups before prod migrations), alerting. Everything else it
+# only reads; the registry's writer binding is on the repository (components/registry.py).
 DEPLOYER_ROLES = (
     "roles/run.admin",
-    "roles/cloudsql.admin",  # also on-demand backups before prod migrations
-    "roles/secretmanager.admin",
-    "roles/artifactregistry.admin",
-    "roles/iam.serviceAccountAdmin",
-    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/cloudsql.admin",
     "roles/monitoring.editor",
-    "roles/logging.viewer",
-    "roles/serviceusage.serviceUsageAdmin",
+    *(role for role in READ_ROLES if role not in ("roles/run.viewer", "roles/cloudsql.viewer")),
 )
-PROJECT_IAM_ADMIN = "roles/resourcemanager.projectIamAdmin"
-# The only project roles the deployer may grant: what this program grants to the runtime,
-# migrator and previewer. Its own roles (above) are NOT in the list, so changing them takes
-# an administrator's `pulumi up`, and it can never grant itself owner or projectIamAdmin.
-GRANTABLE_ROLES = tuple(sorted({*WORKLOAD_ROLES, *PREVIEWER_ROLES}))
+SECRET_ADMIN = "roles/secretmanager.admin"  # noqa: S105 (a role name, not a secret)
+# Roles that let a holder grant roles, mint credentials, impersonate accounts, change who
+# the identity pool trusts, or read any secret. None is granted on the project without a
+# condition: serviceAccountUser/workloadIdentityUser only on single accounts, secret admin
+# only on this stack's secrets. The policy pack and the access-matrix test enforce it.
+ESCALATION_ROLES = (
+    "roles/owner",
+    "roles/editor",
+    "roles/resourcemanager.projectIamAdmin",
+    "roles/iam.securityAdmin",
+    "roles/iam.serviceAccountAdmin",
+    "roles/iam.serviceAccountKeyAdmin",
+    "roles/iam.serviceAccountTokenCreator",
+    "roles/iam.serviceAccountUser",
+    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/iam.workloadIdentityUser",
+    "roles/iam.roleAdmin",
+    "roles/secretmanager.admin",
+)
 
 
-def grant_condition_expression(roles: tuple[str, ...]) -> str:
-    allowed = ", ".join(f"'{role}'" for role in roles)
-    return f"api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([{allowed}])"
+def secret_admin_condition(project_number: str, secret_ids: tuple[str, ...]) -> str:
+    """CEL: only these secrets (and their versions), plus the project itself, which is what
+    Secret Manager checks `secrets.create`/`secrets.list` against; no other secret's
+    payload or IAM policy is reachable because those checks name the secret."""
+    names = " || ".join(
+        f"resource.name == 'projects/{project_number}/secrets/{sid}' || "
+        f"resource.name.startsWith('projects/{project_number}/secrets/{sid}/')"
+        for sid in secret_ids
+    )
+    return f"resource.type == 'cloudresourcemanager.googleapis.com/Project' || {names}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +89,11 @@ class IdentityArgs:
     project: str
     prefix: str
     environment: str
+    project_number: str = ""
+    """Secret Manager names secrets by project number in IAM conditions; without it the
+    deployer gets no secret administration at all (fails closed)."""
+    app_secret_ids: tuple[str, ...] = ()
+    """The stack's extra app secrets (appSecrets[].secretId); the program's own are added."""
 
 
 class Identity(pulumi.ComponentResource):
@@ -77,16 +113,18 @@ class Identity(pulumi.ComponentResource):
             self._grant("previewer", self.previewer, role)
         for role in DEPLOYER_ROLES:
             self._grant("deployer", self.deployer, role)
-        self._grant(
-            "deployer",
-            self.deployer,
-            PROJECT_IAM_ADMIN,
-            projects.IAMMemberConditionArgs(
-                title="grant-allowlisted-roles-only",
-                description="The deployer may only grant the roles this program grants.",
-                expression=grant_condition_expression(GRANTABLE_ROLES),
-            ),
-        )
+        if args.project_number:
+            secret_ids = tuple(dict.fromkeys((*PROGRAM_SECRET_IDS, *args.app_secret_ids)))
+            self._grant(
+                "deployer",
+                self.deployer,
+                SECRET_ADMIN,
+                projects.IAMMemberConditionArgs(
+                    title="own-secrets-only",
+                    description="Only the secrets this stack declares: " + ", ".join(secret_ids),
+                    expression=secret_admin_condition(args.project_number, secret_ids),
+                ),
+            )
         # Deploying a service or job that runs as an identity needs actAs on that identity
         # only, not serviceAccountUser on the whole project.
         for target_name, target in (("runtime", self.runtime), ("migrator", self.migrator)):

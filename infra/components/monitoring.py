@@ -35,6 +35,11 @@ class MonitoringArgs:
     sql_disk_utilization: float
     max_connections: int
     connections_fraction: float
+    service_declared: bool = True
+    """False on the bootstrap run and jobOnly deploys: no service exists yet, so no alert may
+    watch it (an uptime check on a missing service would page until the first deploy)."""
+    job_declared: bool = True
+    """False while no image is set: the migration job does not exist yet."""
 
 
 def _aggregation(aligner: str, reducer: str | None = None, period: str = "60s"):
@@ -63,50 +68,52 @@ class Monitoring(pulumi.ComponentResource):
         run = RUN.format(service=args.service_name)
         sql = SQL.format(database=args.database_id)
         requests = f'{run} AND metric.type="run.googleapis.com/request_count"'
-        self._threshold(
-            "error-ratio",
-            f"5xx ratio > {args.error_rate:.2%}",
-            f'{requests} AND metric.labels.response_code_class="5xx"',
-            args.error_rate,
-            _aggregation("ALIGN_RATE", "REDUCE_SUM", "300s"),
-            duration="300s",
-            denominator=requests,
-        )
-        self._threshold(
-            "latency-p95",
-            f"p95 latency > {args.latency_p95_ms} ms",
-            f'{run} AND metric.type="run.googleapis.com/request_latencies"',
-            args.latency_p95_ms,
-            _aggregation("ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s"),
-            duration="300s",
-        )
-        self._threshold(
-            "container-cpu",
-            f"container CPU > {args.cpu_utilization:.0%}",
-            f'{run} AND metric.type="run.googleapis.com/container/cpu/utilizations"',
-            args.cpu_utilization,
-            _aggregation("ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s"),
-            duration="600s",
-        )
-        self._threshold(
-            "container-memory",
-            f"container memory > {args.memory_utilization:.0%}",
-            f'{run} AND metric.type="run.googleapis.com/container/memory/utilizations"',
-            args.memory_utilization,
-            _aggregation("ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s"),
-            duration="600s",
-        )
-        self._threshold(
-            "migration-failed",
-            f"migration job {args.job_name} failed",
-            'resource.type="cloud_run_job" AND '
-            f'resource.labels.job_name="{args.job_name}" AND '
-            'metric.type="run.googleapis.com/job/completed_execution_count" AND '
-            'metric.labels.result="failed"',
-            0,
-            _aggregation("ALIGN_DELTA", "REDUCE_SUM", "300s"),
-            duration="0s",
-        )
+        if args.service_declared:
+            self._threshold(
+                "error-ratio",
+                f"5xx ratio > {args.error_rate:.2%}",
+                f'{requests} AND metric.labels.response_code_class="5xx"',
+                args.error_rate,
+                _aggregation("ALIGN_RATE", "REDUCE_SUM", "300s"),
+                duration="300s",
+                denominator=requests,
+            )
+            self._threshold(
+                "latency-p95",
+                f"p95 latency > {args.latency_p95_ms} ms",
+                f'{run} AND metric.type="run.googleapis.com/request_latencies"',
+                args.latency_p95_ms,
+                _aggregation("ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s"),
+                duration="300s",
+            )
+            self._threshold(
+                "container-cpu",
+                f"container CPU > {args.cpu_utilization:.0%}",
+                f'{run} AND metric.type="run.googleapis.com/container/cpu/utilizations"',
+                args.cpu_utilization,
+                _aggregation("ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s"),
+                duration="600s",
+            )
+            self._threshold(
+                "container-memory",
+                f"container memory > {args.memory_utilization:.0%}",
+                f'{run} AND metric.type="run.googleapis.com/container/memory/utilizations"',
+                args.memory_utilization,
+                _aggregation("ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s"),
+                duration="600s",
+            )
+        if args.job_declared:
+            self._threshold(
+                "migration-failed",
+                f"migration job {args.job_name} failed",
+                'resource.type="cloud_run_job" AND '
+                f'resource.labels.job_name="{args.job_name}" AND '
+                'metric.type="run.googleapis.com/job/completed_execution_count" AND '
+                'metric.labels.result="failed"',
+                0,
+                _aggregation("ALIGN_DELTA", "REDUCE_SUM", "300s"),
+                duration="0s",
+            )
         self._threshold(
             "sql-cpu",
             f"Cloud SQL CPU > {args.sql_cpu_utilization:.0%}",
@@ -133,7 +140,7 @@ class Monitoring(pulumi.ComponentResource):
             _aggregation("ALIGN_MAX", "REDUCE_SUM"),
             duration="300s",
         )
-        if args.uptime_check:
+        if args.uptime_check and args.service_declared:
             self._uptime()
         M.Dashboard(
             f"{name}-dashboard",

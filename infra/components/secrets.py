@@ -12,6 +12,8 @@ from components import PROJECT, child_opts
 from stack_config import AppSecret
 
 ACCESSOR = "roles/secretmanager.secretAccessor"
+# The secrets the program always declares (generated values); appSecrets come on top.
+PROGRAM_SECRET_IDS = ("django-secret-key", "db-password")
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,22 @@ class Secrets(pulumi.ComponentResource):
         # a new value only reaches a revision through a new `pulumi up` (and a new revision).
         self.runtime_env: list[SecretEnv] = []
         self.migrator_env: list[SecretEnv] = []
-        for env, secret_id, value in (
-            ("DJANGO_SECRET_KEY", "django-secret-key", secret_key.result),
-            ("DB_PASSWORD", "db-password", args.db_password),
-        ):
+        values = dict(zip(PROGRAM_SECRET_IDS, (secret_key.result, args.db_password), strict=True))
+        envs = {"django-secret-key": "DJANGO_SECRET_KEY", "db-password": "DB_PASSWORD"}
+        for secret_id, value in values.items():
+            env = envs[secret_id]
             secret = self._secret(secret_id, both)
+            # A new value replaces the version resource. The old version must outlive that:
+            # revisions from before a rotation (rollback targets) name it, and a revision
+            # whose secret version is destroyed can no longer start. So neither Pulumi
+            # (retain_on_delete) nor the provider (ABANDON) deletes or disables it; RUNBOOK
+            # says when to disable versions no revision uses any more.
             version = secretmanager.SecretVersion(
                 f"{name}-{secret_id}-version",
                 secret=secret.id,
                 secret_data=value,
-                opts=child_opts(self, opts),
+                deletion_policy="ABANDON",
+                opts=child_opts(self, opts, retain_on_delete=True),
             )
             ref = SecretEnv(env, secret.secret_id, version.version)
             self.runtime_env.append(ref)

@@ -10,8 +10,6 @@ from typing import Any
 
 import pulumi_policy
 import pytest
-from mock_run import ProgramRun, run_program
-from policy.guardrails import PACK_NAME, POLICIES
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -19,6 +17,9 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
+
+from mock_run import ProgramRun, run_program
+from policy.guardrails import PACK_NAME, POLICIES
 
 ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
@@ -156,14 +157,29 @@ def test_forbidden_iam_fails_its_policy(policy: str, typ: str, props: dict):
     assert violations(policy, resource_args("prod", typ, "bad", props))
 
 
-def test_only_the_deployer_may_administer_secrets_project_wide():
-    args = resource_args(
-        "prod",
-        "gcp:projects/iAMMember:IAMMember",
-        "deployer-secrets",
-        {"project": "p", "role": "roles/secretmanager.admin", "member": DEPLOYER},
-    )
-    assert violations("secret-access-per-secret", args) == []
+def _deployer_secret_admin(expression: str | None) -> ResourceValidationArgs:
+    props: dict[str, Any] = {
+        "project": "p",
+        "role": "roles/secretmanager.admin",
+        "member": DEPLOYER,
+    }
+    if expression is not None:
+        props["condition"] = {"title": "own", "expression": expression}
+    return resource_args("prod", "gcp:projects/iAMMember:IAMMember", "deployer-secrets", props)
+
+
+def test_only_the_deployer_may_administer_only_its_own_secrets_project_wide():
+    # What the program declares passes (test above); here the condition is what counts.
+    run = cached_run("prod")
+    grant = next(
+        r for r in run.of_type("gcp:projects/iAMMember:IAMMember")
+        if r.inputs["role"] == "roles/secretmanager.admin"
+    )  # fmt: skip
+    own = grant.inputs["condition"]["expression"]
+    assert grant.inputs["member"] == DEPLOYER
+    assert violations("secret-access-per-secret", _deployer_secret_admin(own)) == []
+    for wide in (None, "true", "resource.name.startsWith('projects/')", "1 == 1 || " + own):
+        assert violations("secret-access-per-secret", _deployer_secret_admin(wide)), wide
     per_secret = resource_args(
         "prod",
         "gcp:secretmanager/secretIamMember:SecretIamMember",
@@ -173,6 +189,78 @@ def test_only_the_deployer_may_administer_secrets_project_wide():
     assert violations("secret-access-per-secret", per_secret) == []
 
 
+ALWAYS_TRUE = [
+    "true",
+    "1 == 1",
+    "assertion.repository_id == '812345678' ? true : true",
+    "assertion.repository_id == '812345678' && assertion.repository_owner_id == '91234567' || true",
+    "assertion.repository == 'acme/django-gcp'",  # names can be re-registered
+    "assertion.repository_id == '812345678'",  # owner not pinned: transfer keeps the id
+    "assertion.repository_owner_id == '91234567'",  # any repository of the organisation
+    "assertion.repository_id == '812345678' || assertion.repository_owner_id == '91234567'",
+    "",
+    "assertion.repository_id ==",  # does not compile
+]
+
+
+@pytest.mark.parametrize("condition", ALWAYS_TRUE)
+def test_wif_check_evaluates_the_condition_and_rejects_what_admits_others(condition: str):
+    name, props = first(cached_run("prod"), WIF)
+    props["attributeCondition"] = condition
+    assert violations("wif-condition-numeric-ids", resource_args("prod", WIF, name, props))
+
+
+def test_wif_check_rejects_a_pinned_condition_that_admits_pull_request_target():
+    name, props = first(cached_run("prod"), WIF)
+    props["attributeCondition"] = (
+        "assertion.repository_id == '812345678' && assertion.repository_owner_id == '91234567'"
+    )
+    found = violations("wif-condition-numeric-ids", resource_args("prod", WIF, name, props))
+    assert any("pull_request_target" in message for message in found), found
+
+
+def test_wif_check_accepts_an_equivalent_condition_spelled_differently():
+    name, props = first(cached_run("prod"), WIF)
+    props["attributeCondition"] = (
+        "['push', 'workflow_dispatch', 'schedule', 'pull_request'].exists(e, "
+        "e == assertion.event_name) && '91234567' == assertion.repository_owner_id && "
+        "assertion.repository_id in ['812345678']"
+    )
+    assert violations("wif-condition-numeric-ids", resource_args("prod", WIF, name, props)) == []
+
+
+DEV_DEPLOYER = "serviceAccount:django-app-deployer@acme-django-dev.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize(
+    ("policy", "typ", "props"),
+    [
+        ("no-cross-environment-grants", "gcp:projects/iAMMember:IAMMember",
+         {"project": "acme-django-prod", "role": "roles/run.viewer", "member": DEV_DEPLOYER}),
+        ("no-cross-environment-grants", "gcp:secretmanager/secretIamMember:SecretIamMember",
+         {"project": "acme-django-prod", "secretId": "db-password",
+          "role": "roles/secretmanager.secretAccessor", "member": DEV_DEPLOYER}),
+        ("no-cross-environment-grants", "gcp:serviceaccount/iAMMember:IAMMember",
+         {"serviceAccountId": "projects/acme-django-prod/serviceAccounts/"
+                              "django-app-runtime@acme-django-prod.iam.gserviceaccount.com",
+          "role": "roles/iam.serviceAccountUser", "member": DEV_DEPLOYER}),
+        ("no-escalation", "gcp:projects/iAMMember:IAMMember",
+         {"project": "p", "role": "roles/iam.serviceAccountAdmin", "member": DEPLOYER}),
+        ("no-escalation", "gcp:projects/iAMMember:IAMMember",
+         {"project": "p", "role": "roles/iam.workloadIdentityPoolAdmin", "member": DEPLOYER}),
+        ("no-escalation", "gcp:projects/iAMBinding:IAMBinding",
+         {"project": "p", "role": "roles/resourcemanager.projectIamAdmin", "members": [DEPLOYER]}),
+        ("no-escalation", "gcp:projects/iAMMember:IAMMember",
+         {"project": "p", "role": "roles/iam.serviceAccountUser", "member": DEPLOYER}),
+    ],
+)  # fmt: skip
+def test_cross_environment_and_escalating_grants_fail(policy: str, typ: str, props: dict):
+    assert violations(policy, resource_args("prod", typ, "bad", props))
+    same = {**props, "member": DEPLOYER, "members": [DEPLOYER]} if "member" in props else props
+    if policy == "no-cross-environment-grants":
+        assert violations(policy, resource_args("prod", typ, "ok", same)) == []
+
+
 def test_the_pack_serves_every_policy_as_mandatory(monkeypatch: pytest.MonkeyPatch):
     served: dict[str, Any] = {}
     monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: served.update(kwargs))
@@ -180,4 +268,4 @@ def test_the_pack_serves_every_policy_as_mandatory(monkeypatch: pytest.MonkeyPat
     assert served["name"] == PACK_NAME
     assert served["enforcement_level"] == EnforcementLevel.MANDATORY
     names = [p.name for p in served["policies"]]
-    assert len(names) == len(set(names)) == 7
+    assert len(names) == len(set(names)) == 9

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mock_run import ProgramRun
+import pytest
+
+import mock_run
+from mock_run import ProgramRun, run_program, stack_config
 from tests.infra.conftest import JOB, SA_IAM, SERVICE, env_of, one
 
 PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
@@ -10,31 +13,50 @@ BRANCH = {"dev": "develop", "staging": "homolog", "prod": "main"}
 NUMBER = {"dev": "314159265358", "staging": "271828182845", "prod": "161803398874"}
 
 
+def github_of(stack: str) -> dict:
+    return stack_config(stack)["django-gcp:github"]
+
+
+def pool_of(stack: str) -> str:
+    config = stack_config(stack)
+    return (
+        f"projects/{config['django-gcp:projectNumber']}/locations/global/workloadIdentityPools/"
+        f"{config['django-gcp:github']['workloadIdentityPoolId']}"
+    )
+
+
 def test_provider_trusts_only_github_and_the_numeric_repository_ids(run: ProgramRun):
     provider = one(run, PROVIDER).inputs
+    github = github_of(run.stack)
     assert provider["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com"}
     assert provider["attributeCondition"] == (
-        "assertion.repository_id == '812345678' && assertion.repository_owner_id == '91234567'"
+        f"assertion.repository_id == '{github['repositoryId']}' && "
+        f"assertion.repository_owner_id == '{github['repositoryOwnerId']}' && "
+        "assertion.event_name in ['push', 'workflow_dispatch', 'schedule', 'pull_request']"
     )
     mapping = provider["attributeMapping"]
     for claim in ("repository_id", "repository_owner_id", "ref", "event_name", "repository"):
         assert mapping[f"attribute.{claim}"] == f"assertion.{claim}"
     assert mapping["google.subject"] == "assertion.sub"
-    assert "assertion.environment" in mapping["attribute.deploy_target"]
+    # What the pins mean is proven with a CEL engine in tests/governance/test_wif_claims.py.
+    for pinned in ("job_workflow_ref", "workflow_ref", "event_name", "environment"):
+        assert pinned in mapping["attribute.deploy_target"]
     assert "assertion.base_ref" in mapping["attribute.preview_target"]
 
 
-def test_deployer_bound_to_its_environment_and_branch_previewer_to_pull_requests(run: ProgramRun):
-    pool = f"principalSet://iam.googleapis.com/projects/{NUMBER[run.stack]}/locations/global/workloadIdentityPools/github-actions"
+def test_deployer_bound_to_its_environment_and_branch_previewer_to_its_preview_env(
+    run: ProgramRun,
+):
+    pool = f"principalSet://iam.googleapis.com/{pool_of(run.stack)}"
     bindings = {
         r.inputs["serviceAccountId"].split("/")[-1].split("@")[0]: r.inputs["member"]
         for r in run.of_type(SA_IAM)
         if r.inputs["role"] == "roles/iam.workloadIdentityUser"
     }
-    branch = BRANCH[run.stack]
+    branch = github_of(run.stack).get("branch", BRANCH[run.stack])
     assert bindings == {
         "django-app-deployer": f"{pool}/attribute.deploy_target/{run.stack}@refs/heads/{branch}",
-        "django-app-previewer": f"{pool}/attribute.preview_target/pr@{branch}",
+        "django-app-previewer": f"{pool}/attribute.preview_target/{run.stack}-preview@{branch}",
     }
     # Bound on the service accounts, never as a project-level grant.
     project_members = {r.inputs["member"] for r in run.of_type("gcp:projects/iAMMember:IAMMember")}
@@ -193,3 +215,56 @@ def test_outputs_match_the_contract(run: ProgramRun):
     assert out["rolloutSteps"] == ([10, 50, 100] if run.stack == "prod" else [100])
     budget = out["connectionBudget"]
     assert budget["total"] <= budget["maxConnections"]
+
+
+ALERT = "gcp:monitoring/alertPolicy:AlertPolicy"
+UPTIME = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
+SERVICE_ALERTS = {"error-ratio", "latency-p95", "container-cpu", "container-memory"}
+
+
+def alert_keys(run: ProgramRun) -> set[str]:
+    return {p.name.removeprefix("monitoring-") for p in run.of_type(ALERT)}
+
+
+def test_bootstrap_run_without_image_has_no_alert_on_the_service_or_job():
+    run = run_program("prod", with_image=False)
+    assert run.of_type(SERVICE) == []
+    assert run.of_type(UPTIME) == []
+    keys = alert_keys(run)
+    assert keys.isdisjoint(SERVICE_ALERTS | {"uptime-failed", "migration-failed"}), keys
+    # The database exists from the first run, so its alerts do.
+    assert {"sql-cpu", "sql-disk", "sql-connections"} <= keys
+
+
+def test_job_only_deploy_watches_the_job_but_not_the_missing_service():
+    run = run_program("prod", {"jobOnly": True})
+    assert run.of_type(SERVICE) == []
+    assert run.of_type(UPTIME) == []
+    keys = alert_keys(run)
+    assert "migration-failed" in keys
+    assert keys.isdisjoint(SERVICE_ALERTS | {"uptime-failed"}), keys
+
+
+def test_replacing_a_secret_value_keeps_the_old_version(monkeypatch: pytest.MonkeyPatch):
+    """A rotation replaces the SecretVersion resource; the old version must stay enabled for
+    revisions that still name it (rollback targets). Pulumi must not delete it (retain on
+    delete) and the provider must not destroy or disable it (deletion policy ABANDON)."""
+    retained: dict[str, bool] = {}
+    register = mock_run._Monitor.RegisterResource
+
+    def recording(self, request):  # the engine sees resource options only in the request
+        retained[request.name] = request.retainOnDelete
+        return register(self, request)
+
+    monkeypatch.setattr(mock_run._Monitor, "RegisterResource", recording)
+    run = run_program("prod")
+    versions = run.of_type("gcp:secretmanager/secretVersion:SecretVersion")
+    assert {v.name for v in versions} == {
+        "secrets-django-secret-key-version",
+        "secrets-db-password-version",
+    }
+    for version in versions:
+        assert version.inputs["deletionPolicy"] == "ABANDON", version.name
+        assert retained[version.name] is True, version.name
+    # Control: an ordinary resource is not retained, so the recorder sees the real option.
+    assert retained["database-instance"] is not True
