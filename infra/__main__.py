@@ -26,7 +26,13 @@ apis = Apis("apis", ApisArgs(project=project))
 after_apis = pulumi.ResourceOptions(depends_on=apis.enabled)
 identity = Identity(
     "identity",
-    IdentityArgs(project=project, prefix=config.service_name, environment=config.environment),
+    IdentityArgs(
+        project=project,
+        prefix=config.service_name,
+        environment=config.environment,
+        project_number=config.project_number,
+        app_secret_ids=tuple(secret.secret_id for secret in config.app_secrets),
+    ),
     after_apis,
 )
 federation = GithubFederation(
@@ -155,6 +161,8 @@ Monitoring(
         sql_disk_utilization=alerts.sql_disk_utilization,
         max_connections=db_cfg.max_connections,
         connections_fraction=alerts.connections_fraction,
+        service_declared=service_declared,
+        job_declared=config.image is not None,
     ),
     after_apis,
 )
