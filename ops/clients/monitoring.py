@@ -1,27 +1,29 @@
-"""Request count, 5xx count and p95 latency of one Cloud Run revision, from Cloud Monitoring.
+"""Request count, 5xx count and p95 latency of one Cloud Run revision over a time range.
 
-The rollout controller only sees the ``MetricsSource`` Protocol; ``CloudMonitoring`` is the
-real one (timeSeries.list over REST), tests use synthetic series.
+``CloudMonitoring`` reads Cloud Monitoring through the official client
+(google-cloud-monitoring; that library only speaks gRPC, so the local fake in the release
+suite is a gRPC server on 127.0.0.1). The gates only see the ``MetricsSource`` Protocol.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Protocol
 
-from ops.clients.google_api import HttpSession, call
+from google.cloud import monitoring_v3
 
-MONITORING = "https://monitoring.googleapis.com/v3"
+from ops.clients.endpoints import Endpoint, credentials, endpoint
+from ops.clients.retry import DEFAULT_BACKOFF, Backoff, api_retry
+
 REQUEST_COUNT = "run.googleapis.com/request_count"
 REQUEST_LATENCIES = "run.googleapis.com/request_latencies"
+MIN_ALIGNMENT = 60  # Cloud Monitoring refuses alignment periods under 60 s
 
 
 @dataclass(frozen=True)
 class WindowStats:
-    """What a revision served over one window. ``p95_ms`` is None when nothing was measured."""
+    """What a revision served over a range. ``p95_ms`` is None when nothing was measured."""
 
     requests: int
     errors_5xx: int
@@ -32,87 +34,77 @@ class WindowStats:
         return self.errors_5xx / self.requests if self.requests else 0.0
 
 
+EMPTY = WindowStats(0, 0, None)
+
+
 class MetricsSource(Protocol):
-    def window(self, *, revision: str, seconds: int) -> WindowStats: ...
+    def stats(self, *, revision: str, start: float, end: float) -> WindowStats:
+        """Everything ``revision`` served between the two epoch seconds."""
+        ...
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _channel_transport(where: Endpoint):  # the fake speaks plaintext gRPC on loopback
+    import grpc
+    from google.cloud.monitoring_v3.services.metric_service.transports import (
+        MetricServiceGrpcTransport,
+    )
 
-
-def _point_number(point: dict[str, Any]) -> float:
-    value = point.get("value") or {}
-    # int64Value arrives as a JSON string; doubleValue as a number.
-    raw = value.get("int64Value", value.get("doubleValue", 0))
-    return float(raw)
-
-
-def count_requests(series: list[dict[str, Any]]) -> tuple[int, int]:
-    """(all requests, 5xx requests) from request_count series grouped by code class."""
-    total = errors = 0
-    for one in series:
-        code_class = ((one.get("metric") or {}).get("labels") or {}).get("response_code_class")
-        count = int(sum(_point_number(p) for p in one.get("points") or []))
-        total += count
-        if code_class == "5xx":
-            errors += count
-    return total, errors
-
-
-def worst_p95(series: list[dict[str, Any]]) -> float | None:
-    """The highest p95 among the aligned points (conservative if the window spans two)."""
-    values = [_point_number(p) for one in series for p in one.get("points") or []]
-    return max(values) if values else None
+    target = (where.url or "").removeprefix("http://")
+    return MetricServiceGrpcTransport(channel=grpc.insecure_channel(target))
 
 
 class CloudMonitoring:
-    """MetricsSource over the Monitoring REST API (project-level timeSeries.list)."""
+    """MetricsSource over timeSeries.list, one aligned point per series for the range."""
 
     def __init__(
-        self,
-        session: HttpSession,
-        *,
-        project: str,
-        service: str,
-        now: Callable[[], float] = time.time,
-    ):
-        self._session = session
-        self._project = project
-        self._service = service
-        self._now = now
+        self, *, project: str, service: str, where: Endpoint | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:  # fmt: skip
+        where = where or endpoint("monitoring")
+        if where.local:
+            self._client = monitoring_v3.MetricServiceClient(transport=_channel_transport(where))
+        else:  # pragma: no cover - real credentials
+            self._client = monitoring_v3.MetricServiceClient(credentials=credentials(where))
+        self._project, self._service = project, service
+        self._retry = api_retry(backoff)
 
-    def _series(self, metric: str, revision: str, seconds: int, **aggregation: str) -> list:
-        end = datetime.fromtimestamp(self._now(), UTC)
-        params = {
-            "filter": (
+    def _series(
+        self, metric: str, revision: str, start: float, end: float,
+        reducer: monitoring_v3.Aggregation.Reducer, group_by: list[str],
+    ) -> list[monitoring_v3.TimeSeries]:  # fmt: skip
+        period = max(MIN_ALIGNMENT, round(end - start))
+        request = monitoring_v3.ListTimeSeriesRequest(
+            name=f"projects/{self._project}",
+            filter=(
                 f'metric.type = "{metric}" AND resource.type = "cloud_run_revision" AND '
                 f'resource.labels.service_name = "{self._service}" AND '
                 f'resource.labels.revision_name = "{revision}"'
             ),
-            "interval.startTime": _rfc3339(end - timedelta(seconds=seconds)),
-            "interval.endTime": _rfc3339(end),
-            # One aligned point per series for the whole window.
-            "aggregation.alignmentPeriod": f"{seconds}s",
-            "aggregation.perSeriesAligner": "ALIGN_DELTA",
-            **{f"aggregation.{key}": value for key, value in aggregation.items()},
-        }
-        url = f"{MONITORING}/projects/{self._project}/timeSeries"
-        series: list = []
-        while True:
-            page = call(self._session, "GET", url, params=params)
-            series.extend(page.get("timeSeries") or [])
-            token = page.get("nextPageToken")
-            if not token:
-                return series
-            params["pageToken"] = token
-
-    def window(self, *, revision: str, seconds: int) -> WindowStats:
-        counts = self._series(
-            REQUEST_COUNT, revision, seconds, crossSeriesReducer="REDUCE_SUM",
-            groupByFields="metric.labels.response_code_class",
-        )  # fmt: skip
-        latencies = self._series(
-            REQUEST_LATENCIES, revision, seconds, crossSeriesReducer="REDUCE_PERCENTILE_95"
+            interval=monitoring_v3.TimeInterval(
+                start_time=datetime.fromtimestamp(start, UTC),
+                end_time=datetime.fromtimestamp(end, UTC),
+            ),
+            aggregation=monitoring_v3.Aggregation(
+                alignment_period={"seconds": period},
+                per_series_aligner=monitoring_v3.Aggregation.Aligner.ALIGN_DELTA,
+                cross_series_reducer=reducer,
+                group_by_fields=group_by,
+            ),
         )
-        total, errors = count_requests(counts)
-        return WindowStats(requests=total, errors_5xx=errors, p95_ms=worst_p95(latencies))
+        return list(self._client.list_time_series(request=request, retry=self._retry))
+
+    def stats(self, *, revision: str, start: float, end: float) -> WindowStats:
+        reducer = monitoring_v3.Aggregation.Reducer
+        counts = self._series(REQUEST_COUNT, revision, start, end, reducer.REDUCE_SUM,
+                              ["metric.labels.response_code_class"])  # fmt: skip
+        latencies = self._series(REQUEST_LATENCIES, revision, start, end,
+                                 reducer.REDUCE_PERCENTILE_95, [])  # fmt: skip
+        total = errors = 0
+        for series in counts:
+            count = sum(int(p.value.int64_value) for p in series.points)
+            total += count
+            if series.metric.labels.get("response_code_class") == "5xx":
+                errors += count
+        values = [p.value.double_value for s in latencies for p in s.points]
+        # The worst aligned point: conservative when the range spans more than one.
+        return WindowStats(total, errors, max(values) if values else None)

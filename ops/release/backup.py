@@ -12,10 +12,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from ops.clients.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
+from ops.clients.google_api import GoogleApiError, HttpSession, call, wait_for
+from ops.clients.sqladmin import sqladmin_base, sqladmin_session
 from ops.release.outputs import OutputError, load
-
-SQLADMIN = "https://sqladmin.googleapis.com/v1"
 
 
 def take_backup(
@@ -32,7 +31,7 @@ def take_backup(
     operation = call(
         session,
         "POST",
-        f"{SQLADMIN}/projects/{project}/instances/{instance}/backupRuns",
+        f"{sqladmin_base()}/projects/{project}/instances/{instance}/backupRuns",
         body={"description": description},
     )
     name = operation.get("name")
@@ -40,7 +39,7 @@ def take_backup(
         raise GoogleApiError(f"backupRuns.insert returned no operation: {operation!r:.300}")
 
     def poll() -> dict | None:
-        current = call(session, "GET", f"{SQLADMIN}/projects/{project}/operations/{name}")
+        current = call(session, "GET", f"{sqladmin_base()}/projects/{project}/operations/{name}")
         return current if current.get("status") == "DONE" else None
 
     done = wait_for(
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -
         outputs = load(args.outputs)
         project, instance = outputs.text("projectId"), outputs.text("dbInstanceName")
         operation = take_backup(
-            session or authorized_session(), project=project, instance=instance,
+            session or sqladmin_session(), project=project, instance=instance,
             description=args.description, timeout=args.timeout,
         )  # fmt: skip
     except (OutputError, GoogleApiError, TimeoutError) as exc:

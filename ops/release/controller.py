@@ -1,20 +1,21 @@
 """The rollout controller: shift traffic step by step, gate each step, restore on failure.
 
-After every step, including 100%, the candidate bakes for ``bake_seconds`` and its 5xx
-ratio and p95 latency must stay within the thresholds (no-data policy: ops.release.gates). Any
-failure - a gate, or applying a step - puts 100% back on the stable revision. The traffic
-action and the metrics are Protocols; ops.release.rollout wires the real ones (Pulumi, Monitoring).
+Each step's evidence accumulates from the moment the step was applied until
+``ingestionDelaySeconds`` before now (Cloud Monitoring data arrives late), and is re-read
+every ``poll_seconds`` until ops.release.gates decides. NO_DATA after the bake follows the
+policy: promote (only when smoke passed), abort, or hold (keep waiting for evidence until
+``hold_seconds`` have passed, then abort). Any failure puts 100% back on stable.
+The clock and sleep are injected: the release suite runs hours of rollout in milliseconds.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ops.clients.monitoring import MetricsSource
-from ops.release.gates import GateResult, NoDataPolicy, Thresholds, Verdict, evaluate
+from ops.clients.monitoring import EMPTY, MIN_ALIGNMENT, MetricsSource
+from ops.release.gates import Decision, NoData, Policy, Verdict, judge
 
 EXIT_PROMOTED, EXIT_ABORTED, EXIT_RESTORE_FAILED = 0, 1, 4
 
@@ -28,17 +29,20 @@ class TrafficActions(Protocol):
 
 
 @dataclass(frozen=True)
-class StepRecord:
+class Row:
+    """One decision, one row of the job summary."""
+
     percent: int
-    gate: GateResult | None
-    note: str = ""
+    seconds: int  # evidence span judged
+    decision: Decision | None
+    action: str
 
 
 @dataclass
 class RolloutResult:
-    promoted: bool
-    reason: str
-    steps: list[StepRecord] = field(default_factory=list)
+    promoted: bool = False
+    reason: str = ""
+    rows: list[Row] = field(default_factory=list)
     restore_error: str | None = None
 
     @property
@@ -50,64 +54,76 @@ class RolloutResult:
 
 @dataclass(frozen=True)
 class RolloutPlan:
-    steps: Sequence[int]
-    candidate_revision: str
-    thresholds: Thresholds
-    bake_seconds: int = 300
-    no_data: NoDataPolicy = NoDataPolicy.ABORT
-    max_extensions: int = 2  # extra windows to wait for data before applying the policy
+    policy: Policy
+    candidate: str
+    stable: str
+    smoke_passed: bool
     gated: bool = True
+    poll_seconds: int = 60
+    hold_seconds: int = 3600  # hold: how long a step may wait for evidence in all
 
 
-def _judge(plan: RolloutPlan, metrics: MetricsSource, sleep: Callable[[float], None]) -> GateResult:
-    result: GateResult | None = None
-    for _window in range(1 + plan.max_extensions):
-        sleep(plan.bake_seconds)
-        stats = metrics.window(revision=plan.candidate_revision, seconds=plan.bake_seconds)
-        result = evaluate(stats, plan.thresholds)
-        if result.verdict is not Verdict.NO_DATA:
-            return result
-    assert result is not None  # noqa: S101  # nosec B101: the loop runs at least once
-    return result
+@dataclass(frozen=True)
+class Clock:
+    now: Callable[[], float]
+    sleep: Callable[[float], None]
+
+
+def _gate(plan: RolloutPlan, percent: int, metrics: MetricsSource, clock: Clock,
+          result: RolloutResult) -> str | None:  # fmt: skip
+    """None when the step passed; else why it must abort."""
+    policy, start = plan.policy, clock.now()
+    while True:
+        end = clock.now() - policy.ingestion_delay_seconds
+        span = int(end - start)
+        if span >= MIN_ALIGNMENT:
+            candidate = metrics.stats(revision=plan.candidate, start=start, end=end)
+            stable = metrics.stats(revision=plan.stable, start=start, end=end)
+        else:
+            candidate, stable = EMPTY, None
+        decision = judge(candidate, stable, policy, bake_over=span >= policy.bake_seconds)
+        if decision.verdict is Verdict.FAIL:
+            result.rows.append(Row(percent, span, decision, "abort"))
+            return "; ".join(decision.reasons)
+        if decision.verdict is Verdict.PASS:
+            result.rows.append(Row(percent, span, decision, "next step"))
+            return None
+        if decision.verdict is Verdict.NO_DATA:
+            no_data = policy.no_data
+            if no_data is NoData.PROMOTE and plan.smoke_passed:
+                result.rows.append(Row(percent, span, decision, "no data: promote (smoke passed)"))
+                return None
+            if no_data is NoData.HOLD and clock.now() - start < plan.hold_seconds:
+                pass  # keep collecting; the row is written when the hold ends
+            else:
+                why = "smoke did not pass" if no_data is NoData.PROMOTE else f"policy {no_data}"
+                result.rows.append(Row(percent, span, decision, f"no data: abort ({why})"))
+                return f"no evidence after {span}s at {percent}% ({why})"
+        clock.sleep(plan.poll_seconds)
 
 
 def run_rollout(
-    plan: RolloutPlan,
-    *,
-    actions: TrafficActions,
-    metrics: MetricsSource,
-    sleep: Callable[[float], None] | None = None,
+    plan: RolloutPlan, *, actions: TrafficActions, metrics: MetricsSource, clock: Clock
 ) -> RolloutResult:
-    # Resolved at call time, not definition time, so tests can patch time.sleep.
-    sleep = sleep if sleep is not None else time.sleep
-    result = RolloutResult(promoted=False, reason="")
-    for percent in plan.steps:
+    result = RolloutResult()
+    steps = plan.policy.steps if plan.gated else (100,)
+    for percent in steps:
         try:
             actions.shift(percent)
         except Exception as exc:  # any failure to apply a step must end in a restore
-            return _abort(result, actions, percent, f"applying {percent}% failed: {exc}", None)
+            return _abort(result, actions, percent, f"applying {percent}% failed: {exc}")
         if not plan.gated:
-            result.steps.append(StepRecord(percent, None, "not gated (direct promotion)"))
+            result.rows.append(Row(percent, 0, None, "not gated (direct promotion)"))
             continue
-        gate = _judge(plan, metrics, sleep)
-        if gate.verdict is Verdict.FAIL:
-            return _abort(result, actions, percent, "; ".join(gate.reasons), gate)
-        if gate.verdict is Verdict.NO_DATA:
-            if plan.no_data is NoDataPolicy.ABORT:
-                reason = f"no data after {1 + plan.max_extensions} windows (policy: abort): "
-                return _abort(result, actions, percent, reason + "; ".join(gate.reasons), gate)
-            result.steps.append(StepRecord(percent, gate, "no data; policy: promote"))
-            continue
-        result.steps.append(StepRecord(percent, gate))
+        why = _gate(plan, percent, metrics, clock, result)
+        if why is not None:
+            return _abort(result, actions, percent, why)
     result.promoted = True
-    result.reason = f"{plan.candidate_revision} serves 100% of traffic"
+    result.reason = f"{plan.candidate} serves 100% of traffic"
     return result
 
 
-def _abort(
-    result: RolloutResult, actions: TrafficActions, percent: int, why: str, gate: GateResult | None
-) -> RolloutResult:
-    result.steps.append(StepRecord(percent, gate, f"ABORT: {why}"))
+def _abort(result: RolloutResult, actions: TrafficActions, percent: int, why: str):
     result.reason = f"aborted at {percent}%: {why}"
     try:
         actions.restore()
@@ -116,34 +132,38 @@ def _abort(
     return result
 
 
-def summary(plan: RolloutPlan, stable: str, result: RolloutResult) -> str:
+def _stats(stats) -> str:
+    if stats is None:
+        return "-"
+    p95 = "-" if stats.p95_ms is None else f"{stats.p95_ms:.0f}"
+    return f"{stats.requests} / {stats.errors_5xx} / {p95}"
+
+
+def summary(plan: RolloutPlan, result: RolloutResult) -> str:
     if result.promoted:
         title = "PROMOTED"
     elif result.restore_error:
         title = "ABORTED - RESTORE FAILED, run the rollback workflow now"
     else:
         title = "ABORTED - 100% restored to the stable revision"
+    p = plan.policy
     lines = [
-        f"### Rollout {title}",
-        "",
-        f"Candidate `{plan.candidate_revision}`, stable `{stable}`. "
-        f"Thresholds: 5xx ratio <= {plan.thresholds.error_ratio:.2%}, "
-        f"p95 <= {plan.thresholds.p95_ms:.0f} ms, at least {plan.thresholds.min_requests} "
-        f"requests per {plan.bake_seconds}s window (no data: {plan.no_data}).",
-        "",
-        "| step | requests | 5xx ratio | p95 ms | verdict | note |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for step in result.steps:
-        if step.gate is None:
-            lines.append(f"| {step.percent}% | - | - | - | - | {step.note} |")
-            continue
-        s = step.gate.stats
-        p95 = "-" if s.p95_ms is None else f"{s.p95_ms:.0f}"
-        note = step.note or "; ".join(step.gate.reasons)
+        f"### Rollout {title}", "",
+        f"Candidate `{plan.candidate}`, stable `{plan.stable}`. Policy: steps {list(p.steps)}, "
+        f"bake {p.bake_seconds}s, minRequests {p.min_requests}, noData {p.no_data}, "
+        f"ingestion delay {p.ingestion_delay_seconds}s, 5xx <= {p.max_error_rate:.2%}, "
+        f"p95 <= {p.max_latency_p95_ms} ms.", "",
+        "| step | evidence s | candidate req / 5xx / p95 | stable req / 5xx / p95 "
+        "| verdict | action | reasons |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]  # fmt: skip
+    for row in result.rows:
+        d = row.decision
+        verdict = d.verdict if d else "-"
+        reasons = "; ".join(d.reasons).replace("|", "\\|") if d else ""
         lines.append(
-            f"| {step.percent}% | {s.requests} | {s.error_ratio:.2%} | {p95} "
-            f"| {step.gate.verdict} | {note} |"
+            f"| {row.percent}% | {row.seconds} | {_stats(d and d.candidate)} "
+            f"| {_stats(d and d.stable)} | {verdict} | {row.action} | {reasons} |"
         )
     lines += ["", f"Result: {result.reason}"]
     if result.restore_error:

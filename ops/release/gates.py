@@ -1,65 +1,124 @@
-"""Gate evaluation between rollout steps: the candidate's 5xx ratio and p95 latency.
+"""Gate decisions for one rollout step, from the evidence accumulated since the step began.
 
-No-data policy (README: delivery): a window with fewer than ``min_requests`` requests, or
-without a latency measurement, proves nothing either way. The controller then waits more
-windows (``max_extensions``); if there is still no data it follows ``NoDataPolicy``, which
-defaults to ABORT: a gate that cannot see does not pass. Low-traffic stacks that accept the
-risk can choose PROMOTE (smoke tests have already passed by then).
+Rules (README: delivery), all from the stack's ``rolloutPolicy`` output:
+- a revision FAILS when the 95% lower confidence bound (Wilson) of its 5xx rate is above
+  ``maxErrorRate`` and there is real evidence: ``minRequests`` requests, or at least
+  ``MIN_ERRORS`` 5xx. One 5xx among a handful of requests never fails a step; three
+  failures out of three do, without waiting for the bake to end.
+- the candidate also FAILS when its p95 latency is above ``maxLatencyP95Ms`` over at least
+  ``minRequests`` requests.
+- the stable revision is judged with the same 5xx rule: it runs on the migrated schema now,
+  so its errors rising means the migration broke it.
+- nothing failed: WAIT until the bake is over, then PASS with ``minRequests`` candidate
+  requests, else NO_DATA (the caller applies ``noData``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ops.clients.monitoring import WindowStats
 
+Z_95 = 1.645  # one-sided 95%
+MIN_ERRORS = 3
+
 
 class Verdict(StrEnum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
+    WAIT = "wait"
     NO_DATA = "no data"
 
 
-class NoDataPolicy(StrEnum):
-    ABORT = "abort"
+class NoData(StrEnum):
     PROMOTE = "promote"
+    HOLD = "hold"
+    ABORT = "abort"
+
+
+class PolicyError(ValueError):
+    """rolloutPolicy is missing or malformed; the message says what would be right."""
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    error_ratio: float  # fail when the 5xx ratio is above this (0.01 = 1%)
-    p95_ms: float  # fail when p95 latency is above this
-    min_requests: int = 50  # below this a ratio is noise
+class Policy:
+    steps: tuple[int, ...]
+    bake_seconds: int
+    min_requests: int
+    no_data: NoData
+    ingestion_delay_seconds: int
+    max_error_rate: float
+    max_latency_p95_ms: int
+
+    @classmethod
+    def from_output(cls, raw: object) -> Policy:
+        keys = ("steps", "bakeSeconds", "minRequests", "noData", "ingestionDelaySeconds",
+                "maxErrorRate", "maxLatencyP95Ms")  # fmt: skip
+        if not isinstance(raw, dict) or set(raw) != set(keys):
+            raise PolicyError(f"stack output rolloutPolicy = {raw!r}: needs exactly {keys}")
+        steps = raw["steps"]
+        if (not isinstance(steps, list) or not steps or steps != sorted(set(steps))
+                or any(not isinstance(s, int) or not 0 < s <= 100 for s in steps)
+                or steps[-1] != 100):  # fmt: skip
+            raise PolicyError(f"rolloutPolicy.steps = {steps!r}: increasing 1-100 ending at 100")
+        try:
+            policy = cls(
+                tuple(steps), int(raw["bakeSeconds"]), int(raw["minRequests"]),
+                NoData(raw["noData"]), int(raw["ingestionDelaySeconds"]),
+                float(raw["maxErrorRate"]), int(raw["maxLatencyP95Ms"]),
+            )  # fmt: skip
+        except ValueError as exc:
+            raise PolicyError(f"rolloutPolicy = {raw!r}: {exc}") from None
+        if not 0 <= policy.max_error_rate < 1 or policy.bake_seconds <= 0:
+            raise PolicyError(f"rolloutPolicy = {raw!r}: maxErrorRate in [0,1), bakeSeconds > 0")
+        return policy
 
 
 @dataclass(frozen=True)
-class GateResult:
+class Decision:
     verdict: Verdict
-    stats: WindowStats
+    candidate: WindowStats
+    stable: WindowStats | None
     reasons: tuple[str, ...]
 
 
-def evaluate(stats: WindowStats, thresholds: Thresholds) -> GateResult:
-    reasons: list[str] = []
-    if stats.requests < thresholds.min_requests:
-        # Few requests but already more 5xx than the threshold allows of a full sample:
-        # more data could only confirm it, so fail now.
-        if stats.errors_5xx > thresholds.error_ratio * thresholds.min_requests:
-            return GateResult(Verdict.FAIL, stats, (
-                f"{stats.errors_5xx} 5xx responses out of {stats.requests} requests",
-            ))  # fmt: skip
-        return GateResult(Verdict.NO_DATA, stats, (
-            f"{stats.requests} requests < {thresholds.min_requests} needed to judge",
-        ))  # fmt: skip
-    if stats.error_ratio > thresholds.error_ratio:
-        reasons.append(
-            f"5xx ratio {stats.error_ratio:.2%} > {thresholds.error_ratio:.2%} "
-            f"({stats.errors_5xx}/{stats.requests})"
-        )
-    if stats.p95_ms is None:
-        if not reasons:
-            return GateResult(Verdict.NO_DATA, stats, ("no latency measurement in the window",))
-    elif stats.p95_ms > thresholds.p95_ms:
-        reasons.append(f"p95 latency {stats.p95_ms:.0f} ms > {thresholds.p95_ms:.0f} ms")
-    return GateResult(Verdict.FAIL if reasons else Verdict.PASS, stats, tuple(reasons))
+def lower_bound(errors: int, requests: int, z: float = Z_95) -> float:
+    """Wilson score lower bound of the true 5xx rate."""
+    if requests <= 0:
+        return 0.0
+    p, n = errors / requests, requests
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n))
+
+
+def _errors_fail(who: str, stats: WindowStats, policy: Policy) -> str | None:
+    enough = stats.requests >= policy.min_requests or stats.errors_5xx >= MIN_ERRORS
+    bound = lower_bound(stats.errors_5xx, stats.requests)
+    if enough and bound > policy.max_error_rate:
+        return (f"{who} 5xx {stats.errors_5xx}/{stats.requests}: rate >= {bound:.2%} "
+                f"(95% bound) > {policy.max_error_rate:.2%}")  # fmt: skip
+    return None
+
+
+def judge(
+    candidate: WindowStats, stable: WindowStats | None, policy: Policy, *, bake_over: bool
+) -> Decision:
+    reasons = [r for r in (
+        _errors_fail("candidate", candidate, policy),
+        _errors_fail("stable (migrated schema)", stable, policy) if stable else None,
+    ) if r]  # fmt: skip
+    if (candidate.requests >= policy.min_requests and candidate.p95_ms is not None
+            and candidate.p95_ms > policy.max_latency_p95_ms):  # fmt: skip
+        reasons.append(f"candidate p95 {candidate.p95_ms:.0f} ms > {policy.max_latency_p95_ms} ms")
+    if reasons:
+        return Decision(Verdict.FAIL, candidate, stable, tuple(reasons))
+    if not bake_over:
+        return Decision(Verdict.WAIT, candidate, stable, ("baking",))
+    if candidate.requests >= policy.min_requests:
+        return Decision(Verdict.PASS, candidate, stable, ())
+    return Decision(Verdict.NO_DATA, candidate, stable, (
+        f"{candidate.requests} candidate requests < minRequests {policy.min_requests}",
+    ))  # fmt: skip

@@ -1,11 +1,12 @@
-"""Run the migration job (Cloud Run v2 jobs:run) and wait for its execution to finish.
+"""Run the migration job and wait for its execution, as long as the job itself may run.
 
-    python -m ops.release.migrate --outputs candidate.json [--timeout 1800]
+    python -m ops.release.migrate --outputs candidate.json
 
-The job runs the candidate's image (the stack points it at the same digest), so migrations
-are applied before any traffic reaches the revision that needs them.
-Exit codes: 0 succeeded, 1 failed or timed out (the message names the execution and its
-logs), 2 usage.
+The job runs the candidate's image, so migrations are applied before any traffic reaches
+the revision that needs them. The wait is the job's own timeout (output
+`migrationTimeoutSeconds`) plus a margin: a shorter wait would fail a deploy while the
+migration keeps running. Transient API errors while polling are retried with backoff.
+Exit codes: 0 succeeded, 1 failed or timed out (names the execution and its logs), 2 usage.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
-from ops.clients.google_api import GoogleApiError, HttpSession, authorized_session, call, wait_for
+from google.api_core import exceptions as api_exceptions
+
+from ops.clients.actions import write_summary
+from ops.clients.cloud_run import CloudRun, ExecutionState
+from ops.clients.google_api import wait_for
 from ops.release.outputs import OutputError, load
 
-RUN = "https://run.googleapis.com/v2"
+MARGIN_SECONDS = 300  # scheduling and start-up before the job's own clock starts
 
 
 class MigrationError(RuntimeError):
@@ -27,64 +31,54 @@ class MigrationError(RuntimeError):
 
 
 def run_job(
-    session: HttpSession,
-    *,
-    project: str,
-    region: str,
-    job: str,
-    timeout: float = 1800.0,
-    interval: float = 10.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Any]:
-    """Start an execution and wait; returns the finished Execution resource."""
-    operation = call(
-        session, "POST", f"{RUN}/projects/{project}/locations/{region}/jobs/{job}:run", body={}
-    )
-    name = operation.get("name")
-    if not name:
-        raise GoogleApiError(f"jobs.run returned no operation: {operation!r:.300}")
-    execution = (operation.get("metadata") or {}).get("name", "(unknown execution)")
-    print(f"migration job {job}: started execution {execution}")
+    run: CloudRun, job: str, *, timeout: float, interval: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+) -> ExecutionState:  # fmt: skip
+    execution = run.start_job(job)
+    print(f"migration job {job}: started execution {execution}", flush=True)
 
-    def poll() -> dict[str, Any] | None:
-        current = call(session, "GET", f"{RUN}/{name}")
-        return current if current.get("done") else None
+    def poll() -> ExecutionState | None:
+        state = run.execution(execution)
+        return state if state.done else None
 
-    done = wait_for(
-        poll, what=f"migration job {job} execution {execution}", timeout=timeout,
-        interval=interval, sleep=sleep,
-    )  # fmt: skip
-    result: dict[str, Any] = done.get("response") or done.get("metadata") or {}
-    logs = result.get("logUri") or (done.get("metadata") or {}).get("logUri") or "(no log link)"
-    if done.get("error"):
-        message = done["error"].get("message", done["error"])
-        raise MigrationError(f"migration job {job} execution {execution} failed: {message}; "
-                              f"logs: {logs}")  # fmt: skip
-    if int(result.get("failedCount") or 0) > 0 or int(result.get("succeededCount") or 0) < 1:
+    done = wait_for(poll, what=f"migration job {job} execution {execution}", timeout=timeout,
+                    interval=interval, sleep=sleep, clock=clock)  # fmt: skip
+    if done.failed or done.cancelled or done.succeeded < 1:
         raise MigrationError(
-            f"migration job {job} execution {execution} did not succeed "
-            f"(succeeded={result.get('succeededCount', 0)}, "
-            f"failed={result.get('failedCount', 0)}); logs: {logs}"
+            f"migration job {job} execution {done.name} did not succeed (succeeded="
+            f"{done.succeeded}, failed={done.failed}, cancelled={done.cancelled}); "
+            f"logs: {done.log_uri or '(no log link)'}"
         )
-    return result
+    return done
 
 
-def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:  # fmt: skip
     parser = argparse.ArgumentParser(prog="python -m ops.release.migrate", description=__doc__)
     parser.add_argument("--outputs", required=True, help="stack outputs JSON")
-    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--timeout", type=float, help="seconds; at least the job's timeout")
     args = parser.parse_args(argv)
     try:
         outputs = load(args.outputs)
         job = outputs.text("migrationJobName")
-        run_job(
-            session or authorized_session(), project=outputs.text("projectId"),
-            region=outputs.text("region"), job=job, timeout=args.timeout,
-        )  # fmt: skip
-    except (OutputError, GoogleApiError, MigrationError, TimeoutError) as exc:
+        job_timeout = int(outputs.require("migrationTimeoutSeconds"))
+        if args.timeout is not None and args.timeout < job_timeout:
+            parser.error(
+                f"--timeout {args.timeout:.0f} is shorter than the job's own timeout "
+                f"({job_timeout}s): the wait would give up on a running migration"
+            )
+        timeout = args.timeout or job_timeout + MARGIN_SECONDS
+        run = CloudRun(outputs.text("projectId"), outputs.text("region"))
+        done = run_job(run, job, timeout=timeout, sleep=sleep, clock=clock)
+    except (OutputError, MigrationError, TimeoutError, api_exceptions.GoogleAPIError,
+            RuntimeError) as exc:  # fmt: skip
         print(f"migration FAILED: {exc}", file=sys.stderr)
+        write_summary(f"### Migration FAILED\n\n{exc}")
         return 1
-    print(f"migration job {job}: succeeded")
+    print(f"migration job {job}: execution {done.name} succeeded")
+    write_summary(f"### Migration `{done.name}` succeeded")
     return 0
 
 

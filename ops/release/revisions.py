@@ -6,12 +6,9 @@ rollback right after a bad promotion lands on what served before it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ops.clients.google_api import HttpSession, call
+from ops.clients.cloud_run import RevisionInfo as Revision
 from ops.release.outputs import StackOutputs
 
-RUN = "https://run.googleapis.com/v2"
 PREVIOUS = "previous"
 
 
@@ -19,35 +16,7 @@ class RevisionError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Revision:
-    name: str
-    create_time: str  # RFC 3339; sorts chronologically as text
-    failed: bool
-
-
-def list_revisions(session: HttpSession, outputs: StackOutputs) -> list[Revision]:
-    """Every revision of the service, newest first."""
-    url = (
-        f"{RUN}/projects/{outputs.text('projectId')}/locations/{outputs.text('region')}"
-        f"/services/{outputs.text('serviceName')}/revisions"
-    )
-    params: dict[str, str] = {"pageSize": "100"}
-    found: list[Revision] = []
-    while True:
-        page = call(session, "GET", url, params=params)
-        for item in page.get("revisions") or []:
-            conditions = item.get("conditions") or []
-            failed = any(
-                c.get("type") == "Ready" and c.get("state") == "CONDITION_FAILED"
-                for c in conditions
-            )
-            found.append(Revision(item["name"].rsplit("/", 1)[-1], item.get("createTime", ""),
-                                  failed))  # fmt: skip
-        token = page.get("nextPageToken")
-        if not token:
-            return sorted(found, key=lambda r: r.create_time, reverse=True)
-        params["pageToken"] = token
+__all__ = ["PREVIOUS", "Revision", "RevisionError", "resolve"]
 
 
 def resolve(requested: str, outputs: StackOutputs, revisions: list[Revision]) -> str:

@@ -1,7 +1,10 @@
 """Smoke-test a deployed revision: health endpoints (status + JSON body) and the admin login.
 
     python -m ops.release.smoke --base-url https://candidate---svc-123.europe-west1.run.app \
-        [--expect-version <git sha>] [--deadline 180]
+        [--expect-version <git sha>] [--deadline 180] [--outputs candidate.json]
+
+With ``--outputs`` of a stack whose ``servicePublic`` is false, every request carries a
+Google ID token whose audience is the service URL (Cloud Run's invoker check).
 
 Each check is retried with exponential backoff until it passes or the overall deadline
 passes (a fresh revision may still be starting). Exit codes: 0 all passed, 1 a check
@@ -18,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ops.clients.actions import write_summary
+from ops.clients.id_token import IdTokenSource, google_id_token
+from ops.release.outputs import load
 
 
 @dataclass(frozen=True)
@@ -119,23 +124,40 @@ def report(base_url: str, outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def requests_fetch(url: str, timeout: float) -> Reply:
+def requests_fetch(url: str, timeout: float, headers: dict[str, str] | None = None) -> Reply:
     import requests
 
-    response = requests.get(url, timeout=timeout, allow_redirects=False)
+    response = requests.get(url, timeout=timeout, allow_redirects=False, headers=headers)
     return Reply(response.status_code, response.headers.get("Content-Type", ""), response.text)
 
 
-def main(argv: list[str] | None = None, *, fetch: Fetch | None = None) -> int:
+def authenticated(outputs_path: str | None, id_token: IdTokenSource) -> Fetch:
+    """Plain fetches for public services; ID-token fetches for private ones."""
+    if not outputs_path:
+        return requests_fetch
+    outputs = load(outputs_path)
+    if outputs.raw.get("servicePublic", True) is not False:
+        return requests_fetch
+    audience = outputs.text("serviceUrl")
+    token = id_token(audience)
+    print(f"private service: sending an ID token for audience {audience}", flush=True)
+    return lambda url, timeout: requests_fetch(url, timeout, {"Authorization": f"Bearer {token}"})
+
+
+def main(
+    argv: list[str] | None = None, *, fetch: Fetch | None = None,
+    id_token: IdTokenSource = google_id_token,
+) -> int:  # fmt: skip
     parser = argparse.ArgumentParser(prog="python -m ops.release.smoke", description=__doc__)
     parser.add_argument("--base-url", required=True, help="https://... (no path)")
     parser.add_argument("--expect-version", help="APP_VERSION the revision must report")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds for all checks")
+    parser.add_argument("--outputs", help="stack outputs: servicePublic=false sends an ID token")
     args = parser.parse_args(argv)
     if not args.base_url.startswith(("http://", "https://")):
         parser.error(f"--base-url {args.base_url!r} must start with http:// or https://")
     outcomes = run_checks(
-        args.base_url, fetch=fetch or requests_fetch, deadline=args.deadline,
+        args.base_url, fetch=fetch or authenticated(args.outputs, id_token), deadline=args.deadline,
         expect_version=args.expect_version,
     )  # fmt: skip
     text = report(args.base_url, outcomes)

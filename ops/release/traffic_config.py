@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from ops.release.outputs import StackOutputs
 
 NAMESPACE = "django-gcp"
-PER_DEPLOY_KEYS = ("image", "trafficMode", "stableRevision", "canaryPercent", "pinnedRevision")
+PER_DEPLOY_KEYS = (
+    "image", "commit", "jobOnly", "trafficMode", "stableRevision", "canaryPercent",
+    "pinnedRevision",
+)  # fmt: skip
 
 
 class PhaseError(ValueError):
@@ -46,50 +49,63 @@ def _require_image(image: str) -> str:
     return image
 
 
+def _release(image: str, commit: str) -> dict[str, str]:
+    """Every phase of a release states the same image and commit: the commit is part of the
+    revision template (APP_VERSION), so dropping it would ask for a different revision."""
+    if len(commit) != 40 or any(c not in "0123456789abcdef" for c in commit):
+        raise PhaseError(f"commit {commit!r} must be the 40-hex git sha the image was built from")
+    return {"image": _require_image(image), "commit": commit}
+
+
+def serving_commit(outputs: StackOutputs) -> str:
+    commit = outputs.raw.get("commit")
+    if not isinstance(commit, str) or not commit:
+        raise PhaseError("stack output 'commit' is missing: nothing was released by commit yet")
+    return commit
+
+
 def stable_revision(previous: StackOutputs) -> str | None:
     """The revision serving before this deploy (a pinned one included): the fallback."""
     return previous.serving_revision()
 
 
-def candidate(previous: StackOutputs, image: str) -> ConfigChange:
+def job_only(image: str, commit: str) -> ConfigChange:
+    """First deploy: declare the migration job for the image, not yet the service, so the
+    schema exists before any revision serves."""
+    return ConfigChange({**_release(image, commit), "jobOnly": "true", "trafficMode": "latest"},
+                        note="first deploy: migration job only, no service yet")  # fmt: skip
+
+
+def candidate(previous: StackOutputs, image: str, commit: str) -> ConfigChange:
     """New revision at 0% under the `candidate` tag; the serving revision keeps 100%."""
     stable = stable_revision(previous)
     if stable is None:
-        # First deploy: the service does not exist yet, so there is no traffic to protect
-        # and nothing to keep it on; the new revision is the only one.
-        return ConfigChange(
-            {"image": _require_image(image), "trafficMode": "latest"},
-            note="first deploy: no serving revision yet, the new revision takes all traffic",
-        )
+        return job_only(image, commit)
     return ConfigChange(
-        {"image": _require_image(image), "trafficMode": "candidate", "stableRevision": stable}
+        {**_release(image, commit), "trafficMode": "candidate", "stableRevision": stable}
     )
 
 
-def canary(image: str, stable: str, percent: int) -> ConfigChange:
+def canary(image: str, commit: str, stable: str, percent: int) -> ConfigChange:
     if not 0 < percent < 100:
         raise PhaseError(f"canary percent {percent}: must be 1-99 (100 is `promote`)")
-    return ConfigChange(
-        {
-            "image": _require_image(image),
-            "trafficMode": "canary",
-            "stableRevision": stable,
-            "canaryPercent": str(percent),
-        }
-    )
+    return ConfigChange({
+        **_release(image, commit), "trafficMode": "canary", "stableRevision": stable,
+        "canaryPercent": str(percent),
+    })  # fmt: skip
 
 
-def promote(image: str) -> ConfigChange:
+def promote(image: str, commit: str) -> ConfigChange:
     """100% to the newest revision; no stable, no pin."""
-    return ConfigChange({"image": _require_image(image), "trafficMode": "latest"})
+    return ConfigChange({**_release(image, commit), "trafficMode": "latest"})
 
 
-def abort(image: str, stable: str) -> ConfigChange:
+def abort(image: str, commit: str, stable: str) -> ConfigChange:
     """Every request back on the stable revision. The image stays configured (its revision
     exists and gets 0%) because changing it back would ask Cloud Run to recreate the stable
     revision under its existing name."""
     return ConfigChange(
-        {"image": _require_image(image), "trafficMode": "pinned", "pinnedRevision": stable}
+        {**_release(image, commit), "trafficMode": "pinned", "pinnedRevision": stable}
     )
 
 
@@ -102,5 +118,6 @@ def pin(current: StackOutputs, revision: str) -> ConfigChange:
     if not revision.startswith(f"{service}-"):
         raise PhaseError(f"revision {revision!r} is not a revision of service {service!r}")
     return ConfigChange(
-        {"image": _require_image(image), "trafficMode": "pinned", "pinnedRevision": revision}
-    )
+        {**_release(image, serving_commit(current)), "trafficMode": "pinned",
+         "pinnedRevision": revision}
+    )  # fmt: skip
