@@ -57,15 +57,24 @@ def test_release_order_recover_candidate_migrate_smoke_promote_restore(workflows
 
     order = [
         index("ops.release.restore"), index("--phase candidate"), index("ops.release.backup"),
-        index("ops.release.migrate"), index("ops.release.smoke"), index("ops.release.rollout"),
+        index("ops.release.migrate"), index("--phase serve"), index("ops.release.smoke"),
+        index("ops.release.rollout"),
     ]  # fmt: skip
     assert order == sorted(order)
     assert runs[-1].endswith('ops.release.restore --stack "$STACK"')
-    assert steps[index("ops.release.backup")]["if"] == "inputs.stack == 'prod'"
+    backup = steps[index("ops.release.backup")]["if"]
+    assert backup == "inputs.stack == 'prod' && steps.candidate.outputs.skip != 'true'"
+    # An older commit than the serving one: candidate says skip, nothing after it runs.
+    for i in order[2:]:
+        assert "steps.candidate.outputs.skip != 'true'" in steps[i]["if"], runs[i]
+    # Smoke what the serve phase names (candidate URL, or the new service on a first deploy).
+    smoke = steps[index("ops.release.smoke")]
+    assert smoke["env"]["SMOKE_URL"] == "${{ steps.serve.outputs.smoke_url }}"
+    assert '--base-url "$SMOKE_URL" --expect-version "$SHA"' in smoke["run"]
     # One rollout step for every stack: the stack's rollout policy decides steps and gates.
     (rollout,) = [s for s in steps if "ops.release.rollout" in s.get("run", "")]
-    assert "if" not in rollout
     assert "--direct" not in rollout["run"]
+    assert rollout["run"].endswith("--smoke-passed")
     assert '--image "$IMAGE" --commit "$SHA"' in runs[index("--phase candidate")]
 
 

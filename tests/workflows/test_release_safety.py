@@ -22,10 +22,13 @@ CANCEL_GRACE_MINUTES = 5
 PULUMI_UP_SECONDS = 300
 
 
-def step_runs(condition: str | None, *, status: str, recover: str = "success") -> bool:
+def step_runs(
+    condition: str | None, *, status: str, recover: str = "success", skip: str = "false"
+) -> bool:
     """Whether GitHub runs a step with this `if:` when the job is in `status` (success,
-    failure, cancelled) and the recover step ended with `recover`. A condition without a
-    status function gets an implicit `success() &&`, as on GitHub."""
+    failure, cancelled), the recover step ended with `recover` and the candidate step output
+    `skip`. A condition without a status function gets an implicit `success() &&`, as on
+    GitHub."""
     expr = condition or "success()"
     if not STATUS.search(expr):
         expr = f"success() && ({expr})"
@@ -34,7 +37,10 @@ def step_runs(condition: str | None, *, status: str, recover: str = "success") -
     names = {
         "success": status == "success", "failure": status == "failure",
         "cancelled": status == "cancelled",
-        "steps": SimpleNamespace(recover=SimpleNamespace(outcome=recover)),
+        "steps": SimpleNamespace(
+            recover=SimpleNamespace(outcome=recover),
+            candidate=SimpleNamespace(outputs=SimpleNamespace(skip=skip)),
+        ),
         "inputs": SimpleNamespace(stack="prod"),
     }  # fmt: skip
     # The expression comes from our own workflow file, reduced to and/or/not/== above.
@@ -108,6 +114,23 @@ def test_restore_runs_on_failure_and_on_cancellation_once_recovery_ran(workflows
     assert not step_runs(condition, status="failure", recover="failure")
     assert not step_runs(condition, status="cancelled", recover="skipped")
     assert last["timeout-minutes"] <= CANCEL_GRACE_MINUTES
+    # A skipped (older) release that then fails or is cancelled still restores.
+    assert step_runs(condition, status="cancelled", skip="true")
+
+
+def test_an_older_commit_runs_nothing_after_the_candidate_step(workflows) -> None:
+    steps = release(workflows)["steps"]
+    after = steps[next(i for i, s in enumerate(steps) if s.get("id") == "candidate") + 1 : -1]
+    assert len(after) == 5
+    for s in after:
+        assert step_runs(s.get("if"), status="success", skip="false"), s["name"]
+        assert not step_runs(s.get("if"), status="success", skip="true"), s["name"]
+
+
+def test_the_release_checks_out_the_history_commit_ordering_needs(workflows) -> None:
+    checkout = release(workflows)["steps"][0]
+    assert "actions/checkout" in checkout["uses"]
+    assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_the_condition_model_matches_github_semantics() -> None:
@@ -167,6 +190,10 @@ def test_step_timeouts_cover_the_tools_own_deadlines(workflows) -> None:
     for job in (rel, rollback):
         smoke = step(job, "ops.release.smoke")
         assert option(smoke["run"], "--deadline") < smoke["timeout-minutes"] * 60
+    preempt = step(rollback, "ops.release.preempt")
+    assert option(preempt["run"], "--timeout") + 60 <= preempt["timeout-minutes"] * 60
+    # It waits for the pre-empted run's restore, which GitHub cuts at 5 minutes.
+    assert option(preempt["run"], "--timeout") >= CANCEL_GRACE_MINUTES * 60
     backup = step(rel, "ops.release.backup")
     assert option(backup["run"], "--timeout") + 60 <= backup["timeout-minutes"] * 60
 
@@ -185,7 +212,7 @@ def test_a_merge_never_cancels_a_rollback_and_a_rollback_preempts_the_rollout(wo
         assert "concurrency" not in workflows[name], f"{name}: a workflow-level group"
     runs = [s.get("run", "") for s in rollback_job["steps"]]
     first_ops = next(run for run in runs if "$OPS" in run or "pulumi " in run)
-    assert first_ops == '$OPS ops.release.preempt --environment "$ENVIRONMENT"'
+    assert first_ops.startswith('$OPS ops.release.preempt --environment "$ENVIRONMENT"')
     assert rollback_job["permissions"]["actions"] == "write"
     assert rollback_job["env"]["ENVIRONMENT"] == "${{ inputs.environment }}"
 

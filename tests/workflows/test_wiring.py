@@ -78,7 +78,11 @@ def test_rollback_preempts_recovers_pins_then_smokes_the_service_url(workflows) 
     ]  # fmt: skip
     assert order == sorted(order)
     assert '--revision "$REVISION"' in runs[index("--phase pin")]
-    assert "get serviceUrl" in runs[index("ops.release.smoke")]
+    steps = workflows["rollback.yml"]["jobs"]["rollback"]["steps"]
+    assert steps[index("--phase pin")]["id"] == "pin"
+    assert steps[index("ops.release.smoke")]["env"]["SMOKE_URL"] == (
+        "${{ steps.pin.outputs.smoke_url }}"
+    )
 
 
 def test_ops_tools_and_options_the_workflows_call_exist() -> None:
