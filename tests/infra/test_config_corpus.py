@@ -3,6 +3,7 @@ problem naming the key; every unusual but valid edit plans."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,29 +14,50 @@ from plan import main
 from tests.infra.config_corpus import BAD, GOOD
 
 
-def _edited(tmp_path: Path, stack: str, old: str, new: str) -> Path:
+def _apply(text: str, selector: str, new: str) -> str:
+    """Replace the entry of the key `selector` names (see config_corpus) with `new`."""
+    key = selector.strip()
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith(key)), None)
+    assert start is not None, f"no key {key!r} in the stack file"
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
+        end += 1
+    entry = "".join(lines[start:end])
+    if new and not new[0].isspace():  # written without indentation: keep the entry's
+        new = " " * indent + new
+    if re.fullmatch(r"\s*\S+:", new):  # a rename keeps the value and the children
+        return "".join([*lines[:start], entry.replace(key, new.strip(), 1), *lines[end:]])
+    replaced = new.replace("{entry}", entry.rstrip("\n"))
+    return "".join([*lines[:start], replaced.rstrip("\n") + "\n" if replaced else "", *lines[end:]])
+
+
+def _edited(tmp_path: Path, stack: str, edits: list[tuple[str, str]]) -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
-    assert old in text, f"the corpus edit no longer applies to Pulumi.{stack}.yaml: {old!r}"
-    (tmp_path / f"Pulumi.{stack}.yaml").write_text(text.replace(old, new, 1))
+    for selector, new in edits:
+        text = _apply(text, selector, new)
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(text)
     return tmp_path
 
 
 def test_the_corpus_covers_at_least_80_bad_edits():
     assert len(BAD) >= 80
-    assert len({(stack, old, new) for stack, old, new, _ in BAD}) == len(BAD)
+    assert len({repr(edits) for _, edits, _ in BAD}) == len(BAD)
 
 
-@pytest.mark.parametrize(("stack", "old", "new", "expected"), BAD)
+@pytest.mark.parametrize(("stack", "edits", "expected"), BAD)
 def test_bad_edit_fails_with_one_clear_message(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     stack: str,
-    old: str,
-    new: str,
+    edits: list[tuple[str, str]],
     expected: str,
 ):
-    code = main([stack, "--stack-dir", str(_edited(tmp_path, stack, old, new))])
+    code = main([stack, "--stack-dir", str(_edited(tmp_path, stack, edits))])
     err = capsys.readouterr().err
     assert code == 2, err
     assert expected in err
@@ -46,26 +68,55 @@ def test_bad_edit_fails_with_one_clear_message(
         assert f"stack {stack}:" in line or f"Pulumi.{stack}.yaml:" in line, line
 
 
-@pytest.mark.parametrize(("stack", "old", "new"), GOOD)
+@pytest.mark.parametrize(("stack", "edits"), GOOD)
 def test_unusual_but_valid_edit_plans(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str, old: str, new: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str, edits: list[tuple[str, str]]
 ):
-    code = main([stack, "--stack-dir", str(_edited(tmp_path, stack, old, new))])
+    code = main([stack, "--stack-dir", str(_edited(tmp_path, stack, edits))])
     assert code == 0, capsys.readouterr().err
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    text = (ROOT / "Pulumi.prod.yaml").read_text()
-    for old, new in (
-        ("customDomain:", "customDomian:"),
-        ("    timeoutSeconds: 60", '    timeoutSeconds: "60"'),
-        ("    maintenanceHour: 4", "    maintenanceHour: 25"),
-        ("  gcp:region: europe-west1", "  gcp:region: mars-north1"),
-    ):
-        text = text.replace(old, new, 1)
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / "Pulumi.prod.yaml").write_text(text)
-    assert main(["prod", "--stack-dir", str(tmp_path)]) == 2
+    edits = [
+        ("  django-gcp:customDomain:", "  django-gcp:customDomian: x.example"),
+        ("    timeoutSeconds:", '    timeoutSeconds: "60"'),
+        ("    maintenanceHour:", "    maintenanceHour: 25"),
+    ]
+    assert main(["prod", "--stack-dir", str(_edited(tmp_path, "prod", edits))]) == 2
     err = capsys.readouterr().err
     for key in ("customDomian", "run.timeoutSeconds", "database.maintenanceHour"):
         assert key in err
+
+
+def _another_organisation(root: Path) -> Path:
+    """Copies of the stack files with another team's ids, e-mails, domain and sizes."""
+    swaps = {
+        "acme-django-": "zeta-shop-", "161803398874": "900000000001",
+        "271828182845": "900000000002", "314159265358": "900000000003",
+        "812345678": "700000001", "91234567": "700000002", "acme/django-gcp": "zeta/shop",
+        "acme.example": "zeta.test", "europe-west1": "us-east4",
+        "db-custom-2-7680": "db-custom-4-15360",
+    }  # fmt: skip
+    root.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+    for path in ROOT.glob("Pulumi.*.yaml"):
+        text = path.read_text()
+        for ours, theirs in swaps.items():
+            text = text.replace(ours, theirs)
+        (root / path.name).write_text(text)
+    return root
+
+
+def test_corpus_holds_for_another_organisations_stack_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    other = _another_organisation(tmp_path / "theirs")
+    for stack in ("dev", "staging", "prod"):
+        assert main([stack, "--stack-dir", str(other)]) == 0, capsys.readouterr().err
+    monkeypatch.setattr("tests.infra.test_config_corpus.ROOT", other)
+    for stack, edits, expected in BAD:
+        work = tmp_path / "case"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        assert main([stack, "--stack-dir", str(_edited(work, stack, edits))]) == 2
+        assert expected in capsys.readouterr().err, (stack, edits)

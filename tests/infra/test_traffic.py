@@ -94,3 +94,17 @@ def test_bootstrap_without_image_declares_everything_but_service_and_job():
     assert run.outputs["latestRevision"] is None
     assert run.outputs["traffic"] == []
     assert run.outputs["deployerServiceAccount"].startswith("django-app-deployer@")
+
+
+def test_a_new_secret_version_yields_a_new_revision_name():
+    from mock_run import PROJECT, program_config
+    from revisions import revision_name
+    from stack_config import parse_stack_config
+
+    config = parse_stack_config(program_config("prod"), stack="prod", namespace=PROJECT)
+    before = revision_name(config, ["1", "1"])
+    after_rotation = revision_name(config, ["1", "2"])
+    assert before is not None
+    assert after_rotation is not None
+    assert before != after_rotation
+    assert before.rsplit("-", 1)[0] == after_rotation.rsplit("-", 1)[0]  # same image part

@@ -1,0 +1,43 @@
+"""appSecrets/appEnv may not reuse a variable the program sets: the reserved list in the
+model must cover every variable the program really puts on the service and the job."""
+
+from __future__ import annotations
+
+from mock_run import ProgramRun, run_program
+from stack_config.rules import PROGRAM_ENV
+from tests.infra.conftest import JOB, SERVICE, env_of, one
+
+
+def _program_set(run: ProgramRun) -> set[str]:
+    names: set[str] = set()
+    for type_token in (SERVICE, JOB):
+        resource = one(run, type_token)
+        template = resource.inputs["template"]
+        containers = template.get("containers") or template["template"]["containers"]
+        names |= set(env_of(containers[0]))
+    return names
+
+
+def test_reserved_names_cover_what_the_program_sets(run: ProgramRun):
+    assert _program_set(run) <= PROGRAM_ENV
+
+
+def test_app_env_reaches_the_service_and_job_and_commit_becomes_app_version():
+    commit = "c0ffee" + "0" * 34
+    run = run_program("dev", {"appEnv": {"FEATURE_FLAGS": "beta"}, "commit": commit})
+    for type_token in (SERVICE, JOB):
+        template = one(run, type_token).inputs["template"]
+        containers = template.get("containers") or template["template"]["containers"]
+        env = env_of(containers[0])
+        assert env["FEATURE_FLAGS"] == "beta"
+        assert env["APP_VERSION"] == commit
+        assert env["GOOGLE_CLOUD_PROJECT"] == run.outputs["projectId"]
+    assert run.outputs["commit"] == commit
+
+
+def test_job_only_declares_the_job_but_not_the_service():
+    run = run_program("dev", {"jobOnly": "true"})
+    assert run.of_type(SERVICE) == []
+    assert len(run.of_type(JOB)) == 1
+    assert run.outputs["serviceDeclared"] is False
+    assert run.outputs["latestRevision"] is None
