@@ -166,6 +166,16 @@ def test_job_timeout_is_the_sum_of_its_bounded_steps(workflows, workflow, job_id
     assert f"= {total}." in (WORKFLOWS / workflow).read_text(), "comment states another sum"
 
 
+def test_the_runbook_tells_the_release_procedures_as_wired(workflows) -> None:
+    runbook = (ROOT / "RUNBOOK.md").read_text()
+    total = release(workflows)["timeout-minutes"]
+    assert f"their sum ({total} minutes" in runbook
+    for needle in ("gh run rerun <run-id> --failed", "gh run cancel <run-id>",
+                   'pulumi cancel --stack "$STACK" --yes', "`rollback-<env>`",
+                   "`deploy-<env>`", "`tree-<git tree sha>`", "contract_<what>"):  # fmt: skip
+        assert needle in runbook, needle
+
+
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_step_timeouts_cover_each_stacks_own_stage_timeouts(workflows, stack) -> None:
     config = stack_configs()[stack]
