@@ -40,6 +40,14 @@ class LiveProbeFastPath:
             ("Content-Length", str(len(body))),
             ("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private"),
         ]
+        self._date_second, self._date = 0, ""
+
+    def _http_date(self) -> str:
+        # never_cache's Expires is "now"; formatting it once per second, not per request.
+        second = int(time.time())
+        if second != self._date_second:
+            self._date_second, self._date = second, formatdate(second, usegmt=True)
+        return self._date
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -57,7 +65,7 @@ class LiveProbeFastPath:
                 "200 OK",
                 [
                     *self.headers,
-                    ("Expires", formatdate(usegmt=True)),
+                    ("Expires", self._http_date()),
                     ("x-trace-id", trace.trace_id),
                 ],
             )

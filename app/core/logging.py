@@ -16,6 +16,7 @@ import secrets
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -105,17 +106,31 @@ def unbind_trace(token: Token[TraceContext | None]) -> None:
     _current_trace.reset(token)
 
 
+@lru_cache(maxsize=1024)
+def _is_sensitive_key(key: str) -> bool:
+    # Structured fields reuse a handful of key names: the regex runs once per name.
+    return _SENSITIVE_KEY.search(key) is not None
+
+
+def _redact_text(value: str) -> str:
+    # The inline pattern needs a "=" or ":" separator; most lines (every request line)
+    # have neither, and skipping the regex for them is most of this function's cost.
+    if "=" not in value and ":" not in value:
+        return value
+    return _SENSITIVE_INLINE.sub(lambda m: f"{m['key']}{m['sep']}{REDACTED}", value)
+
+
 def redact(value: Any) -> Any:
     """A copy of ``value`` with secrets removed from nested dict keys and inline text."""
+    if isinstance(value, str):
+        return _redact_text(value)
     if isinstance(value, dict):
         return {
-            key: REDACTED if _SENSITIVE_KEY.search(str(key)) else redact(item)
+            key: REDACTED if _is_sensitive_key(str(key)) else redact(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
-    if isinstance(value, str):
-        return _SENSITIVE_INLINE.sub(lambda m: f"{m['key']}{m['sep']}{REDACTED}", value)
     return value
 
 
