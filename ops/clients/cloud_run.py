@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from google.cloud import run_v2
 
 from ops.clients.endpoints import Endpoint, credentials, endpoint
-from ops.clients.retry import DEFAULT_BACKOFF, Backoff, api_retry
+from ops.clients.retry import Backoff, api_retry
 
 _TRAFFIC_TYPES = {1: "LATEST", 2: "REVISION"}
 
@@ -61,7 +61,7 @@ class CloudRun:
 
     def __init__(
         self, project: str, region: str, *, where: Endpoint | None = None,
-        backoff: Backoff = DEFAULT_BACKOFF,
+        backoff: Backoff | None = None,
     ) -> None:  # fmt: skip
         where = where or endpoint("run")
         options = {"credentials": credentials(where), "transport": "rest",

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from ops.clients.retry import DEFAULT_BACKOFF, Backoff, session_retry
+from ops.clients.retry import Backoff, session_retry
 
 ACTIVE = ("queued", "in_progress", "waiting", "pending", "requested")
 
@@ -48,7 +48,7 @@ def _run(data: dict[str, Any]) -> Run:
 class GitHub:
     def __init__(
         self, *, repository: str | None = None, token: str | None = None,
-        api_url: str | None = None, backoff: Backoff = DEFAULT_BACKOFF,
+        api_url: str | None = None, backoff: Backoff | None = None,
     ) -> None:  # fmt: skip
         self.repository = repository or os.environ.get("GITHUB_REPOSITORY", "")
         self._base = api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com"

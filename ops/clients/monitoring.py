@@ -14,7 +14,7 @@ from typing import Protocol
 from google.cloud import monitoring_v3
 
 from ops.clients.endpoints import Endpoint, credentials, endpoint
-from ops.clients.retry import DEFAULT_BACKOFF, Backoff, api_retry
+from ops.clients.retry import Backoff, api_retry
 
 REQUEST_COUNT = "run.googleapis.com/request_count"
 REQUEST_LATENCIES = "run.googleapis.com/request_latencies"
@@ -58,7 +58,7 @@ class CloudMonitoring:
 
     def __init__(
         self, *, project: str, service: str, where: Endpoint | None = None,
-        backoff: Backoff = DEFAULT_BACKOFF,
+        backoff: Backoff | None = None,
     ) -> None:  # fmt: skip
         where = where or endpoint("monitoring")
         if where.local:

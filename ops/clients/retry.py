@@ -39,7 +39,8 @@ def is_transient(error: Exception) -> bool:
     return isinstance(error, _TRANSIENT_TYPES)
 
 
-def api_retry(backoff: Backoff = DEFAULT_BACKOFF) -> retry.Retry:
+def api_retry(backoff: Backoff | None = None) -> retry.Retry:
+    backoff = backoff or DEFAULT_BACKOFF  # read at call time: the release suite shrinks it
     return retry.Retry(
         predicate=retry.if_exception_type(*_TRANSIENT_TYPES),
         initial=backoff.initial,
@@ -49,8 +50,9 @@ def api_retry(backoff: Backoff = DEFAULT_BACKOFF) -> retry.Retry:
     )
 
 
-def session_retry(backoff: Backoff = DEFAULT_BACKOFF) -> Retry:
+def session_retry(backoff: Backoff | None = None) -> Retry:
     """urllib3 Retry for requests sessions; every method, since Google's 5xx mean "not done"."""
+    backoff = backoff or DEFAULT_BACKOFF
     return Retry(
         total=8,
         backoff_factor=backoff.initial,

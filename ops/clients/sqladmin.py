@@ -7,7 +7,7 @@ from requests.adapters import HTTPAdapter
 
 from ops.clients.endpoints import credentials, endpoint
 from ops.clients.google_api import HttpSession
-from ops.clients.retry import DEFAULT_BACKOFF, Backoff, session_retry
+from ops.clients.retry import Backoff, session_retry
 
 SQLADMIN = "https://sqladmin.googleapis.com/v1"
 
@@ -17,7 +17,7 @@ def sqladmin_base() -> str:
     return f"{where.url.rstrip('/')}/v1" if where.url else SQLADMIN
 
 
-def sqladmin_session(backoff: Backoff = DEFAULT_BACKOFF) -> HttpSession:
+def sqladmin_session(backoff: Backoff | None = None) -> HttpSession:
     from google.auth.transport.requests import AuthorizedSession
 
     session = AuthorizedSession(credentials(endpoint("sqladmin")))

@@ -71,8 +71,8 @@ class Policy:
             )  # fmt: skip
         except ValueError as exc:
             raise PolicyError(f"rolloutPolicy = {raw!r}: {exc}") from None
-        if not 0 <= policy.max_error_rate < 1 or policy.bake_seconds <= 0:
-            raise PolicyError(f"rolloutPolicy = {raw!r}: maxErrorRate in [0,1), bakeSeconds > 0")
+        if not 0 <= policy.max_error_rate < 1 or policy.bake_seconds < 0:
+            raise PolicyError(f"rolloutPolicy = {raw!r}: maxErrorRate in [0,1), bakeSeconds >= 0")
         return policy
 
 

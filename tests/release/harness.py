@@ -1,0 +1,215 @@
+"""Drive the release the way .github/workflows/deploy.yml and rollback.yml do: the same
+entry points (main(argv) of each `python -m ops.release.<tool>`), in workflow order, with
+the same arguments, against the fake Google APIs, the fake GitHub and the Pulumi stand-in.
+
+Seams, all explicit: the stack factory (the stand-in instead of the Automation API), the
+clock (fake time), the smoke base URL (the fake app's path for the URL the outputs name)
+and the ID-token source (a token the fake verifies instead of Google's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ops.clients.github import GitHub
+from ops.clients.retry import Backoff
+from ops.release import deploy_phase, migrate, preempt, restore, rollout, smoke
+from ops.release.branches import BRANCH_TARGETS
+from ops.release.controller import Clock
+from tests.release.fake_github import FakeGitHub
+from tests.release.fake_google import FakeGoogle
+from tests.release.standin import StandinStack
+from tests.release.world import World
+
+FAST = Backoff(initial=0.01, maximum=0.05, deadline=10.0)
+
+
+def image_for(stack: str, commit: str) -> str:
+    digest = hashlib.sha256(commit.encode()).hexdigest()
+    return f"europe-west1-docker.pkg.dev/acme-django-{stack}/django/app@sha256:{digest}"
+
+
+@dataclass
+class Outcome:
+    """What one workflow run did: each step's exit code and the job summary it wrote."""
+
+    steps: dict[str, int] = field(default_factory=dict)
+    summary: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(code == 0 for code in self.steps.values())
+
+
+class Release:
+    def __init__(self, tmp: Path, monkeypatch: pytest.MonkeyPatch, world: World,
+                 google: FakeGoogle, github: FakeGitHub) -> None:  # fmt: skip
+        self.tmp, self.mp, self.world, self.google, self.github = (
+            tmp, monkeypatch, world, google, github)  # fmt: skip
+        self.state = tmp / "state"
+        self.state.mkdir()
+        self.repo = tmp / "repo"
+        self.commits: list[str] = []
+        self.die_on_up: int | None = None
+        self.next_run = 1000
+        subprocess.run(["git", "init", "-q", str(self.repo)], check=True)  # noqa: S607
+        for key, value in google.endpoints().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_REPOSITORY", "acme/app")
+        monkeypatch.setenv("GITHUB_TOKEN", "ghs-test-token")
+        monkeypatch.setattr("ops.clients.retry.DEFAULT_BACKOFF", FAST)
+
+    # -- git -------------------------------------------------------------------------------
+    def commit(self, message: str) -> str:
+        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+        subprocess.run(["git", "-C", str(self.repo), "commit", "-q", "--allow-empty", "-m",  # noqa: S607
+                        message], check=True, env=env)  # fmt: skip
+        sha = subprocess.run(["git", "-C", str(self.repo), "rev-parse", "HEAD"],  # noqa: S607
+                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+        self.commits.append(sha)
+        return sha
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def stacks(self, name: str) -> StandinStack:
+        stack = StandinStack(name, self.state, self.world)
+        stack.die_on_up = self.die_on_up
+        return stack
+
+    def outputs(self, stack: str) -> dict:
+        return StandinStack(stack, self.state, self.world).outputs()
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(now=self.world.clock.now, sleep=self.world.clock.sleep)
+
+    def start_run(self, branch: str, attempt: int = 1, run_id: int | None = None) -> int:
+        run_id = run_id or self.next_run
+        self.next_run = max(self.next_run, run_id) + 1
+        if run_id not in self.github.state.runs:
+            self.github.state.add(run_id, branch, attempt=attempt)
+        self.github.state.runs[run_id]["run_attempt"] = attempt
+        self.mp.setenv("GITHUB_RUN_ID", str(run_id))
+        self.mp.setenv("GITHUB_RUN_ATTEMPT", str(attempt))
+        for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+            path = self.tmp / f"{name.lower()}-{run_id}-{attempt}.md"
+            path.write_text("")
+            self.mp.setenv(name, str(path))
+        return run_id
+
+    def _step_outputs(self) -> dict[str, str]:
+        text = Path(os.environ["GITHUB_OUTPUT"]).read_text()
+        values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+        Path(os.environ["GITHUB_OUTPUT"]).write_text("")
+        return values
+
+    def smoke_url(self, url: str, service: str) -> str:
+        route = "candidate" if url.startswith("https://candidate---") else "main"
+        return f"{self.google.base}/app/{service}/{route}"
+
+    def id_token(self, audience: str) -> str:
+        self.world.api_calls.append(f"ID-TOKEN {audience}")
+        return f"fake-id-token:{audience}"
+
+    def github_client(self) -> GitHub:
+        return GitHub(backoff=FAST)
+
+    # -- the workflows -------------------------------------------------------------------------
+    def restore(self, stack: str) -> int:
+        return restore.main(["--stack", stack], stacks=self.stacks, github=self.github_client)
+
+    def deploy(self, stack: str, commit: str, *, run_id: int | None = None, attempt: int = 1,
+               stop_after: str | None = None) -> Outcome:  # fmt: skip
+        """deploy.yml: restore, candidate, migrate, serve, smoke, rollout; restore on failure."""
+        branch = next(b for b, t in BRANCH_TARGETS.items() if t.stack == stack)
+        run = self.start_run(branch, attempt, run_id)
+        out = Outcome()
+        files = {n: str(self.tmp / f"{n}-{run}-{attempt}.json") for n in ("previous", "candidate")}
+        image = image_for(stack, commit)
+        try:
+            out.steps["restore"] = self.restore(stack)
+            if out.steps["restore"]:
+                return self._finish(out, stack, failed=False)
+            out.steps["candidate"] = deploy_phase.main([
+                "--stack", stack, "--phase", "candidate", "--image", image, "--commit", commit,
+                "--previous", files["previous"], "--save-outputs", files["candidate"],
+                "--repo", str(self.repo)], stacks=self.stacks)  # fmt: skip
+            out.outputs.update(self._step_outputs())
+            if out.steps["candidate"] or out.outputs.get("skip") == "true":
+                return self._finish(out, stack, failed=bool(out.steps["candidate"]))
+            out.steps["migrate"] = migrate.main(["--outputs", files["candidate"]],
+                                                sleep=self.world.clock.sleep,
+                                                clock=self.world.clock.monotonic)  # fmt: skip
+            if out.steps["migrate"]:
+                return self._finish(out, stack, failed=True)
+            out.steps["serve"] = deploy_phase.main([
+                "--stack", stack, "--phase", "serve", "--image", image, "--commit", commit,
+                "--save-outputs", files["candidate"]], stacks=self.stacks)  # fmt: skip
+            out.outputs.update(self._step_outputs())
+            service = json.loads(Path(files["candidate"]).read_text())["serviceName"]
+            out.steps["smoke"] = smoke.main([
+                "--base-url", self.smoke_url(out.outputs["smoke_url"], service),
+                "--expect-version", commit, "--deadline", "1",
+                "--outputs", files["candidate"]], id_token=self.id_token)  # fmt: skip
+            if out.steps["smoke"]:
+                return self._finish(out, stack, failed=True)
+            if stop_after == "smoke":
+                return out
+            direct = [] if stack == "prod" else ["--direct"]
+            out.steps["rollout"] = rollout.main([
+                "--stack", stack, "--previous", files["previous"], "--outputs",
+                files["candidate"], "--smoke-passed", *direct], stacks=self.stacks,
+                clock=self.clock)  # fmt: skip
+            return self._finish(out, stack, failed=bool(out.steps["rollout"]))
+        finally:
+            out.summary = Path(os.environ["GITHUB_STEP_SUMMARY"]).read_text()
+
+    def _finish(self, out: Outcome, stack: str, *, failed: bool) -> Outcome:
+        if failed:  # deploy.yml: `if: failure() || cancelled()`
+            out.steps["restore-after"] = self.restore(stack)
+        self.github.state.finish(int(os.environ["GITHUB_RUN_ID"]),
+                                 "failure" if failed else "success")  # fmt: skip
+        return out
+
+    def rollback(self, stack: str, revision: str = "previous") -> Outcome:
+        """rollback.yml: pre-empt the environment's release, restore, pin, smoke."""
+        branch = next(b for b, t in BRANCH_TARGETS.items() if t.stack == stack)
+        run = self.start_run(branch)
+        self.github.state.runs[run]["head_branch"] = "rollback"  # not a cd.yml run
+        out = Outcome()
+        pinned = str(self.tmp / f"pinned-{run}.json")
+        out.steps["preempt"] = preempt.main(["--environment", stack],
+                                            github=self.github_client,
+                                            sleep=self._run_cancelled_restores)  # fmt: skip
+        out.steps["restore"] = self.restore(stack)
+        out.steps["pin"] = deploy_phase.main([
+            "--stack", stack, "--phase", "pin", "--revision", revision,
+            "--previous", str(self.tmp / f"current-{run}.json"), "--save-outputs", pinned,
+        ], stacks=self.stacks)  # fmt: skip
+        out.summary = Path(os.environ["GITHUB_STEP_SUMMARY"]).read_text()
+        self.github.state.finish(run, "success" if out.ok else "failure")
+        return out
+
+    def _run_cancelled_restores(self, _seconds: float) -> None:
+        """While the rollback waits: each cancelled release runs its restore step, ends."""
+        saved = {k: os.environ[k] for k in ("GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT")}
+        for run_id in list(self.github.state.cancelled):
+            run = self.github.state.runs[run_id]
+            if run["status"] == "completed":
+                continue
+            self.mp.setenv("GITHUB_RUN_ID", str(run_id))
+            self.mp.setenv("GITHUB_RUN_ATTEMPT", str(run["run_attempt"]))
+            stack = BRANCH_TARGETS[run["head_branch"]].stack
+            self.restore(stack)
+            self.github.state.finish(run_id, "cancelled")
+        for key, value in saved.items():
+            self.mp.setenv(key, value)
