@@ -86,9 +86,9 @@ config-docs: venv ## Regenerate the stack-file JSON Schema and README's key tabl
 # Operations (README: operations). These drive the real Pulumi CLI and gcloud, except
 # `bootstrap DRY_RUN=1`, which only reads and prints what it would do.
 .PHONY: bootstrap policy-preview github-preview github-up
-bootstrap: venv ## One-time state bucket, KMS key, stacks (PROJECT= LOCATION= BUCKET= [DRY_RUN=1])
+bootstrap: venv ## Per-stack state buckets, KMS keys, stacks (PROJECT= LOCATION= STATE_PREFIX= [GRANT_CI=1] [DRY_RUN=1])
 	$(RUN) python -m ops.bootstrap --project "$(PROJECT)" --location "$(LOCATION)" \
-	  --bucket "$(BUCKET)" $(if $(DRY_RUN),--dry-run) $(BOOTSTRAP_ARGS)
+	  --state-prefix "$(STATE_PREFIX)" $(if $(GRANT_CI),--grant-ci) $(if $(DRY_RUN),--dry-run) $(BOOTSTRAP_ARGS)
 
 policy-preview: venv ## pulumi preview with the policy pack enforced (STACK=prod)
 	@test "$(words $(STACK))" = 1 || { echo "give one stack: make policy-preview STACK=prod"; exit 2; }

@@ -1,7 +1,7 @@
-"""`python -m ops.bootstrap`: see ops.bootstrap.plan for what it does."""
+"""`python -m ops.bootstrap`: see ops/bootstrap/cli.py (arguments) and plan.py (steps)."""
 
 import sys
 
-from ops.bootstrap.plan import main
+from ops.bootstrap.cli import main
 
 sys.exit(main())
