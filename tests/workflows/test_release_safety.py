@@ -6,16 +6,15 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 
 from tests.workflows.conftest import WORKFLOWS
+from tests.workflows.job_plan import JobRun
 
 ROOT = WORKFLOWS.parents[1]
-STATUS = re.compile(r"\b(success|failure|cancelled|always)\(\)")
 # GitHub kills every step 5 minutes after a cancel, whatever its condition or timeout.
 CANCEL_GRACE_MINUTES = 5
 # One `pulumi up` that changes traffic or rolls a revision, with Cloud Run's readiness wait.
@@ -27,24 +26,13 @@ def step_runs(
 ) -> bool:
     """Whether GitHub runs a step with this `if:` when the job is in `status` (success,
     failure, cancelled), the recover step ended with `recover` and the candidate step output
-    `skip`. A condition without a status function gets an implicit `success() &&`, as on
-    GitHub."""
-    expr = condition or "success()"
-    if not STATUS.search(expr):
-        expr = f"success() && ({expr})"
-    python = re.sub(r"!(?!=)", " not ", expr.replace("&&", " and ").replace("||", " or "))
-    python = STATUS.sub(lambda m: m.group(1), python).replace("always", "True")
-    names = {
-        "success": status == "success", "failure": status == "failure",
-        "cancelled": status == "cancelled",
-        "steps": SimpleNamespace(
-            recover=SimpleNamespace(outcome=recover),
-            candidate=SimpleNamespace(outputs=SimpleNamespace(skip=skip)),
-        ),
-        "inputs": SimpleNamespace(stack="prod"),
-    }  # fmt: skip
-    # The expression comes from our own workflow file, reduced to and/or/not/== above.
-    return bool(eval(python, {"__builtins__": {}}, names))  # noqa: S307
+    `skip` (GitHub's rules as tests/workflows/job_plan.py models them)."""
+    job = JobRun(
+        {"jobs": {"job": {"steps": [{"if": condition, "run": "true"}]}}}, "job",
+        context={"inputs.stack": "prod"}, status=status, outcomes={"recover": recover},
+        outputs={"candidate": {"skip": skip}},
+    )  # fmt: skip
+    return job.should_run(job.steps()[0])
 
 
 def release(workflows) -> dict[str, Any]:
