@@ -276,6 +276,12 @@ def test_dependabot_waits_a_week_before_proposing_a_release() -> None:
         assert update["cooldown"]["default-days"] >= 7, update["package-ecosystem"]
 
 
+def test_ci_audits_all_of_github_dependabot_included(workflows) -> None:
+    runs = [s.get("run", "") for s in workflows["ci.yml"]["jobs"]["security"]["steps"]]
+    (zizmor,) = [run for run in runs if "zizmor" in run]
+    assert zizmor.split()[-1] == ".github"
+
+
 def test_the_vendored_image_script_is_executable() -> None:
     script = ROOT / ".github" / "scripts" / "publish-image.sh"
     assert script.stat().st_mode & 0o111
