@@ -25,10 +25,14 @@ from ops.release.branches import BRANCH_TARGETS
 from ops.release.controller import Clock
 from tests.release.fake_github import FakeGitHub
 from tests.release.fake_google import FakeGoogle
-from tests.release.standin import StandinStack
+from tests.release.standin import RunnerDied, StandinStack
 from tests.release.world import World
 
 FAST = Backoff(initial=0.01, maximum=0.05, deadline=10.0)
+
+
+class Cancelled(BaseException):  # noqa: N818 - GitHub stopping the step, not an error in ops
+    """The run was cancelled (or timed out) while this step ran."""
 
 
 def image_for(stack: str, commit: str) -> str:
@@ -59,6 +63,7 @@ class Release:
         self.repo = tmp / "repo"
         self.commits: list[str] = []
         self.die_on_up: int | None = None
+        self.cancel_at: int | None = None  # cancel the run while the candidate has this %
         self.next_run = 1000
         subprocess.run(["git", "init", "-q", str(self.repo)], check=True)  # noqa: S607
         for key, value in google.endpoints().items():
@@ -90,7 +95,15 @@ class Release:
 
     @property
     def clock(self) -> Clock:
-        return Clock(now=self.world.clock.now, sleep=self.world.clock.sleep)
+        return Clock(now=self.world.clock.now, sleep=self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        candidate = self.world.services["django-app"].latest
+        if self.cancel_at is not None and self.world.shares_now("django-app").get(
+                candidate) == self.cancel_at:  # fmt: skip
+            self.cancel_at = None
+            raise Cancelled(f"cancelled at {self.world.shares_now('django-app')}")
+        self.world.clock.sleep(seconds)
 
     def start_run(self, branch: str, attempt: int = 1, run_id: int | None = None) -> int:
         run_id = run_id or self.next_run
@@ -136,42 +149,54 @@ class Release:
         files = {n: str(self.tmp / f"{n}-{run}-{attempt}.json") for n in ("previous", "candidate")}
         image = image_for(stack, commit)
         try:
-            out.steps["restore"] = self.restore(stack)
-            if out.steps["restore"]:
-                return self._finish(out, stack, failed=False)
-            out.steps["candidate"] = deploy_phase.main([
-                "--stack", stack, "--phase", "candidate", "--image", image, "--commit", commit,
-                "--previous", files["previous"], "--save-outputs", files["candidate"],
-                "--repo", str(self.repo)], stacks=self.stacks)  # fmt: skip
-            out.outputs.update(self._step_outputs())
-            if out.steps["candidate"] or out.outputs.get("skip") == "true":
-                return self._finish(out, stack, failed=bool(out.steps["candidate"]))
-            out.steps["migrate"] = migrate.main(["--outputs", files["candidate"]],
-                                                sleep=self.world.clock.sleep,
-                                                clock=self.world.clock.monotonic)  # fmt: skip
-            if out.steps["migrate"]:
-                return self._finish(out, stack, failed=True)
-            out.steps["serve"] = deploy_phase.main([
-                "--stack", stack, "--phase", "serve", "--image", image, "--commit", commit,
-                "--save-outputs", files["candidate"]], stacks=self.stacks)  # fmt: skip
-            out.outputs.update(self._step_outputs())
-            service = json.loads(Path(files["candidate"]).read_text())["serviceName"]
-            out.steps["smoke"] = smoke.main([
-                "--base-url", self.smoke_url(out.outputs["smoke_url"], service),
-                "--expect-version", commit, "--deadline", "1",
-                "--outputs", files["candidate"]], id_token=self.id_token)  # fmt: skip
-            if out.steps["smoke"]:
-                return self._finish(out, stack, failed=True)
-            if stop_after == "smoke":
-                return out
-            direct = [] if stack == "prod" else ["--direct"]
-            out.steps["rollout"] = rollout.main([
-                "--stack", stack, "--previous", files["previous"], "--outputs",
-                files["candidate"], "--smoke-passed", *direct], stacks=self.stacks,
-                clock=self.clock)  # fmt: skip
-            return self._finish(out, stack, failed=bool(out.steps["rollout"]))
+            return self._deploy(stack, commit, out, files, image, stop_after)
+        except Cancelled:  # deploy.yml: the restore step runs `if: failure() || cancelled()`
+            out.steps["cancelled"] = 1
+            out.steps["restore-after"] = self.restore(stack)
+            self.github.state.finish(run, "cancelled")
+            return out
+        except RunnerDied:  # nothing runs after a dead runner; GitHub fails the run later
+            out.steps["runner died"] = 1
+            return out
         finally:
             out.summary = Path(os.environ["GITHUB_STEP_SUMMARY"]).read_text()
+
+    def _deploy(self, stack: str, commit: str, out: Outcome, files: dict[str, str],
+                image: str, stop_after: str | None) -> Outcome:  # fmt: skip
+        out.steps["restore"] = self.restore(stack)
+        if out.steps["restore"]:
+            return self._finish(out, stack, failed=False)
+        out.steps["candidate"] = deploy_phase.main([
+            "--stack", stack, "--phase", "candidate", "--image", image, "--commit", commit,
+            "--previous", files["previous"], "--save-outputs", files["candidate"],
+            "--repo", str(self.repo)], stacks=self.stacks)  # fmt: skip
+        out.outputs.update(self._step_outputs())
+        if out.steps["candidate"] or out.outputs.get("skip") == "true":
+            return self._finish(out, stack, failed=bool(out.steps["candidate"]))
+        out.steps["migrate"] = migrate.main(["--outputs", files["candidate"]],
+                                            sleep=self.world.clock.sleep,
+                                            clock=self.world.clock.monotonic)  # fmt: skip
+        if out.steps["migrate"]:
+            return self._finish(out, stack, failed=True)
+        out.steps["serve"] = deploy_phase.main([
+            "--stack", stack, "--phase", "serve", "--image", image, "--commit", commit,
+            "--save-outputs", files["candidate"]], stacks=self.stacks)  # fmt: skip
+        out.outputs.update(self._step_outputs())
+        service = json.loads(Path(files["candidate"]).read_text())["serviceName"]
+        out.steps["smoke"] = smoke.main([
+            "--base-url", self.smoke_url(out.outputs["smoke_url"], service),
+            "--expect-version", commit, "--deadline", "1",
+            "--outputs", files["candidate"]], id_token=self.id_token)  # fmt: skip
+        if out.steps["smoke"]:
+            return self._finish(out, stack, failed=True)
+        if stop_after == "smoke":
+            return out
+        direct = [] if stack == "prod" else ["--direct"]
+        out.steps["rollout"] = rollout.main([
+            "--stack", stack, "--previous", files["previous"], "--outputs",
+            files["candidate"], "--smoke-passed", *direct], stacks=self.stacks,
+            clock=self.clock)  # fmt: skip
+        return self._finish(out, stack, failed=bool(out.steps["rollout"]))
 
     def _finish(self, out: Outcome, stack: str, *, failed: bool) -> Outcome:
         if failed:  # deploy.yml: `if: failure() || cancelled()`

@@ -106,7 +106,8 @@ class World:
         service.traffic = resolved
         shares: dict[str, int] = {}
         for entry in resolved:
-            shares[entry["revision"]] = shares.get(entry["revision"], 0) + entry["percent"]
+            if entry["percent"] > 0:
+                shares[entry["revision"]] = shares.get(entry["revision"], 0) + entry["percent"]
         service.history.append((self.clock.now(), shares))
 
     def apply_job(self, name: str, commit: str) -> None:
