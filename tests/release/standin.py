@@ -21,6 +21,8 @@ from mock_run import run_program  # pyright: ignore[reportMissingImports]
 from ops.clients.pulumi_stack import Holder, StackLockedError
 from tests.release.world import Conflict, Revision, World
 
+# Stack settings a scenario changes as if Pulumi.<stack>.yaml said so (e.g. access).
+STACK_FILE_OVERRIDES: dict[str, dict[str, Any]] = {}
 SERVICE_TYPE = "gcp:cloudrunv2/service:Service"
 JOB_TYPE = "gcp:cloudrunv2/job:Job"
 
@@ -53,7 +55,7 @@ class StandinStack:
             raise StackLockedError(f"the stack is currently locked by 1 lock(s): {self._lock}")
         self._lock.write_text("{}")
         self.ups += 1
-        run = run_program(self.name, dict(self._config), with_image=False)
+        run = run_program(self.name, self._program_config(), with_image=False)
         try:
             for job in run.of_type(JOB_TYPE):
                 container = job.inputs["template"]["template"]["containers"][0]
@@ -75,8 +77,11 @@ class StandinStack:
         self._state.write_text(json.dumps(run.outputs, default=str))
         self._lock.unlink()
 
+    def _program_config(self) -> dict[str, Any]:
+        return {**STACK_FILE_OVERRIDES.get(self.name, {}), **self._config}
+
     def preview(self) -> None:
-        run_program(self.name, dict(self._config), with_image=False)
+        run_program(self.name, self._program_config(), with_image=False)
 
     def outputs(self) -> dict[str, Any]:
         return json.loads(self._state.read_text()) if self._state.exists() else {}

@@ -1,0 +1,77 @@
+"""Scenarios: rollback during a rollout, two merges in quick succession, a quiet service,
+a private service, and transient 503s from the Google APIs while polling."""
+
+from __future__ import annotations
+
+from tests.release.harness import Release
+from tests.release.standin import STACK_FILE_OVERRIDES
+
+SERVICE = "django-app"
+
+
+def test_rollback_preempts_a_running_rollout(release: Release) -> None:
+    base = release.commit("base")
+    assert release.deploy("prod", base).ok
+    stable = release.outputs("prod")["latestRevision"]
+    bad = release.commit("bad")
+    assert release.deploy("prod", bad).ok
+    promoted = release.outputs("prod")["latestRevision"]
+    # A third release is mid-rollout (10%) when the operator rolls back.
+    release.deploy("prod", release.commit("third"), run_id=4000, stop_after="smoke")
+    release.github.state.runs[4000]["status"] = "in_progress"
+    from ops.release.rollout import PulumiTraffic
+
+    PulumiTraffic(release.stacks("prod"), image=release.outputs("prod")["image"],
+                  commit=release.outputs("prod")["commit"], stable=promoted).shift(10)  # fmt: skip
+    assert len(release.world.shares_now(SERVICE)) == 2
+    out = release.rollback("prod", revision=stable)
+    assert out.ok, out.summary
+    assert release.github.state.cancelled == [4000]
+    assert release.github.state.runs[4000]["conclusion"] == "cancelled"
+    assert "Pre-empted 1 release run(s)" in out.summary
+    assert release.world.shares_now(SERVICE) == {stable: 100}
+    assert not (release.state / "prod.lock").exists()
+
+
+def test_an_older_commit_never_replaces_a_newer_one(release: Release) -> None:
+    older, newer = release.commit("first merge"), release.commit("second merge")
+    assert release.deploy("prod", newer).ok
+    serving = release.world.shares_now(SERVICE)
+    out = release.deploy("prod", older)
+    assert out.ok and out.outputs["skip"] == "true"
+    assert "skipped, the newer release stays" in out.summary
+    assert release.world.shares_now(SERVICE) == serving
+    assert release.outputs("prod")["commit"] == newer
+
+
+def test_a_quiet_service_reaches_100_percent_under_its_policy(release: Release) -> None:
+    assert release.deploy("prod", release.commit("base")).ok
+    release.world.requests_per_second = 1 / 60  # one request a minute
+    start = release.world.clock.now()
+    out = release.deploy("prod", release.commit("quiet night"))
+    assert out.ok, out.summary
+    assert "PROMOTED" in out.summary
+    assert "no data: promote (smoke passed)" in out.summary
+    new = release.outputs("prod")["latestRevision"]
+    assert release.world.shares_now(SERVICE) == {new: 100}
+    # Three steps of bake + ingestion delay, in fake time: no real minutes slept.
+    assert release.world.clock.now() - start >= 3 * 600
+
+
+def test_a_private_service_gets_an_id_token_for_its_url(release: Release, monkeypatch) -> None:
+    commit = release.commit("private")
+    url = "https://django-app-314159265358.europe-west1.run.app"
+    release.world.private_services[SERVICE] = url
+    access = {"ingress": "all", "public": False, "invokers": ["group:team@example.com"]}
+    monkeypatch.setitem(STACK_FILE_OVERRIDES, "dev", {"access": access})
+    out = release.deploy("dev", commit)
+    assert out.ok, out.summary
+    assert f"ID-TOKEN {url}" in release.world.api_calls
+
+
+def test_transient_503s_while_polling_do_not_fail_the_release(release: Release) -> None:
+    assert release.deploy("prod", release.commit("base")).ok
+    release.world.transient_failures = 3
+    out = release.deploy("prod", release.commit("through a blip"))
+    assert out.ok, out.summary
+    assert release.world.transient_failures == 0
