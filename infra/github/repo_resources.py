@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -30,10 +31,13 @@ class DeploymentEnvironmentArgs:
 
     repository: str
     settings: EnvironmentSettings
-    stack_outputs: pulumi.StackReference
-    """The GCP stack this environment deploys; its outputs become the variables."""
+    stack_outputs: Mapping[str, str]
+    """The GCP stack's outputs the variables carry (stack_values.py, from its stack file)."""
     static_variables: dict[str, str]
     """Values not read from the stack (Pulumi backend and secrets provider, stack name)."""
+    upstream_registry: str | None = None
+    """Registry path of the environment images are promoted from (deploy.yml copies by
+    digest): UPSTREAM_ARTIFACT_REGISTRY. Only deployment environments get it."""
 
 
 class DeploymentEnvironment(pulumi.ComponentResource):
@@ -74,7 +78,9 @@ class DeploymentEnvironment(pulumi.ComponentResource):
         )
         values: dict[str, pulumi.Input[str]] = dict(args.static_variables)
         for variable, output in STACK_OUTPUT_VARIABLES.items():
-            values[variable] = args.stack_outputs.require_output(output).apply(str)
+            values[variable] = args.stack_outputs[output]
+        if args.upstream_registry is not None:
+            values["UPSTREAM_ARTIFACT_REGISTRY"] = args.upstream_registry
         self.variables = {
             variable: github.ActionsEnvironmentVariable(
                 f"{name}-{variable.lower().replace('_', '-')}",
@@ -152,8 +158,11 @@ class PreviewEnvironment(pulumi.ComponentResource):
     """`<env>-preview`: the variables a pull request's preview needs, reachable from any branch.
 
     Pull requests cannot use the deployment environment (its branch policy admits only the
-    stack's branch), and repository-wide variables could not differ per stack. No reviewers:
-    the previewer identity is read-only and WIF binds it to pull requests into that branch.
+    stack's branch), and repository-wide variables could not differ per stack. WIF admits
+    the previewer only to jobs in this environment running preview.yml on a pull request
+    into the stack's branch. A preview decrypts the stack's state (Pulumi needs the old
+    secret values to diff), and the pull request's own code runs in it, so where the
+    environment needs reviewers (prod), its preview needs the same reviewers.
     """
 
     def __init__(
@@ -161,16 +170,25 @@ class PreviewEnvironment(pulumi.ComponentResource):
     ) -> None:
         super().__init__("django-gcp-github:environments:PreviewEnvironment", name, None, opts)
         environment = f"{args.settings.name}-preview"
+        env = args.settings
         self.environment = github.RepositoryEnvironment(
             f"{name}-environment",
             repository=args.repository,
             environment=environment,
+            reviewers=[
+                github.RepositoryEnvironmentReviewerArgs(
+                    teams=list(env.reviewer_teams), users=list(env.reviewer_users)
+                )
+            ]
+            if env.requires_approval
+            else None,
+            prevent_self_review=env.requires_approval,
+            can_admins_bypass=not env.requires_approval,
             opts=pulumi.ResourceOptions(parent=self),
         )
         values: dict[str, pulumi.Input[str]] = dict(args.static_variables)
         for variable in PREVIEW_VARIABLES:
-            output = STACK_OUTPUT_VARIABLES[variable]
-            values[variable] = args.stack_outputs.require_output(output).apply(str)
+            values[variable] = args.stack_outputs[STACK_OUTPUT_VARIABLES[variable]]
         env_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.environment])
         self.variables = {
             variable: github.ActionsEnvironmentVariable(

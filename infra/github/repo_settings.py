@@ -28,6 +28,8 @@ class EnvironmentSettings:
     branch: str
     reviewer_teams: tuple[int, ...] = ()
     reviewer_users: tuple[int, ...] = ()
+    upstream: str | None = None
+    """The environment whose registry images are promoted from (by digest), if any."""
 
     @property
     def requires_approval(self) -> bool:
@@ -47,12 +49,19 @@ class RepoSettings:
     """Everything the GitHub project declares."""
 
     repository: str
-    backend_url: str
-    secrets_provider: str
-    stack_prefix: str
+    state_bucket_prefix: str
+    state_key_ring: str
     environments: tuple[EnvironmentSettings, ...]
     protected_branches: tuple[BranchRule, ...]
     required_checks: tuple[str, ...]
+
+    # One bucket and one KMS key per stack (ops/bootstrap): a job of one environment is
+    # handed only its own state's address and key.
+    def backend_url(self, stack: str) -> str:
+        return f"gs://{self.state_bucket_prefix}-{stack}"
+
+    def secrets_provider(self, stack: str) -> str:
+        return f"{self.state_key_ring}/cryptoKeys/{stack}"
 
 
 def _key(name: str) -> str:
@@ -77,7 +86,7 @@ def _environment(index: int, raw: object) -> EnvironmentSettings:
     key = f"environments[{index}]"
     if not isinstance(raw, Mapping) or not {"name", "stack", "branch"} <= raw.keys():
         raise _fail(key, raw, "must be a mapping with name, stack and branch")
-    unknown = set(raw) - {"name", "stack", "branch", "reviewerTeams", "reviewerUsers"}
+    unknown = set(raw) - {"name", "stack", "branch", "reviewerTeams", "reviewerUsers", "upstream"}
     if unknown:
         raise _fail(key, sorted(unknown), "unknown keys (typo?)")
     env = EnvironmentSettings(
@@ -86,6 +95,7 @@ def _environment(index: int, raw: object) -> EnvironmentSettings:
         branch=str(raw["branch"]),
         reviewer_teams=_ids(f"{key}.reviewerTeams", raw.get("reviewerTeams")),
         reviewer_users=_ids(f"{key}.reviewerUsers", raw.get("reviewerUsers")),
+        upstream=str(raw["upstream"]) if raw.get("upstream") else None,
     )
     expected = EXPECTED_BRANCHES.get(env.name)
     if expected is None:
@@ -113,27 +123,38 @@ def _branch_rule(index: int, raw: object) -> BranchRule:
 
 def parse_repo_settings(raw: Mapping[str, Any]) -> RepoSettings:
     """Validate raw config values (as Pulumi returns them) into RepoSettings."""
-    backend = raw.get("pulumiBackendUrl")
-    if not isinstance(backend, str) or not re.fullmatch(r"gs://[a-z0-9][a-z0-9._-]{2,62}", backend):
-        raise _fail("pulumiBackendUrl", backend, "must be gs://<state bucket>")
-    provider = raw.get("pulumiSecretsProvider")
-    kms = r"gcpkms://projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+"
-    if not isinstance(provider, str) or not re.fullmatch(kms, provider):
-        raise _fail("pulumiSecretsProvider", provider, f"must match {kms}")
+    prefix = raw.get("stateBucketPrefix")
+    if not isinstance(prefix, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{1,46}[a-z0-9]", prefix):
+        raise _fail(
+            "stateBucketPrefix", prefix, "must be the bucket prefix given to make bootstrap"
+        )
+    ring = raw.get("stateKeyRing")
+    kms = r"gcpkms://projects/[^/]+/locations/[^/]+/keyRings/[^/]+"
+    if not isinstance(ring, str) or not re.fullmatch(kms, ring):
+        raise _fail("stateKeyRing", ring, f"must match {kms}")
     envs = tuple(_environment(i, e) for i, e in enumerate(raw.get("environments") or []))
+    names = [e.name for e in envs]
+    for index, env in enumerate(envs):
+        if (env.upstream is not None and env.upstream not in names) or env.upstream == env.name:
+            raise _fail(f"environments[{index}].upstream", env.upstream, f"must be one of {names}")
     if sorted(e.name for e in envs) != sorted(EXPECTED_BRANCHES):
         raise _fail("environments", [e.name for e in envs], "must declare dev, staging, prod")
     rules = tuple(_branch_rule(i, b) for i, b in enumerate(raw.get("protectedBranches") or []))
-    if not {"main", "homolog"} <= {r.branch for r in rules}:
-        raise _fail("protectedBranches", [r.branch for r in rules], "must protect main, homolog")
+    # Every deploy branch: a push to it deploys, so it changes only through reviewed PRs.
+    deploy_branches = sorted({e.branch for e in envs})
+    if not set(deploy_branches) <= {r.branch for r in rules}:
+        raise _fail(
+            "protectedBranches",
+            [r.branch for r in rules],
+            f"must protect every deploy branch: {', '.join(deploy_branches)}",
+        )
     checks = raw.get("requiredChecks")
     if not isinstance(checks, list) or not checks or not all(isinstance(c, str) for c in checks):
         raise _fail("requiredChecks", checks, "must list at least one CI status check name")
     return RepoSettings(
         repository=str(raw.get("repository") or ""),
-        backend_url=backend,
-        secrets_provider=provider,
-        stack_prefix=str(raw.get("stackPrefix") or "organization/django-gcp").rstrip("/"),
+        state_bucket_prefix=prefix,
+        state_key_ring=ring,
         environments=envs,
         protected_branches=rules,
         required_checks=tuple(checks),
@@ -144,8 +165,7 @@ def load_repo_settings() -> RepoSettings:
     """Read this stack's configuration through Pulumi (call at program run time only)."""
     cfg = pulumi.Config(NAMESPACE)
     raw: dict[str, Any] = {
-        key: cfg.get(key)
-        for key in ("repository", "pulumiBackendUrl", "pulumiSecretsProvider", "stackPrefix")
+        key: cfg.get(key) for key in ("repository", "stateBucketPrefix", "stateKeyRing")
     }
     for key in ("environments", "protectedBranches", "requiredChecks"):
         raw[key] = cfg.get_object(key)

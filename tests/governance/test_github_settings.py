@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mock_run import run_program as run_gcp_program
 from tests.governance.pulumi_program import RecordingMocks, run_program, stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,38 +28,45 @@ VARIABLE_TYPE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVaria
 RULESET_TYPE = "github:index/repositoryRuleset:RepositoryRuleset"
 
 
-def fake_outputs(stack: str) -> dict[str, str]:
-    project = f"acme-django-{stack}"
-    return {
-        "projectId": project,
-        "region": "europe-west1",
-        "workloadIdentityProvider": f"projects/1{len(stack)}/locations/global/"
-        "workloadIdentityPools/github-actions/providers/github",
-        "deployerServiceAccount": f"deployer@{project}.iam.gserviceaccount.com",
-        "previewerServiceAccount": f"previewer@{project}.iam.gserviceaccount.com",
-        "registryPath": f"europe-west1-docker.pkg.dev/{project}/django",
-        "serviceName": "django-app",
-    }
+from stack_values import StackFileError, stack_outputs  # noqa: E402  # pyright: ignore[reportMissingImports]
+
+STACKS = ("dev", "staging", "prod")
+
+
+def run_program_outputs(stack: str) -> dict:
+    return run_gcp_program(stack).outputs
 
 
 @pytest.fixture(scope="module")
 def program() -> RecordingMocks:
-    outputs = {f"organization/django-gcp/{s}": fake_outputs(s) for s in ("dev", "staging", "prod")}
     return run_program(
         PROGRAM,
         project="django-gcp-github",
         stack="github",
         config=stack_config(PROGRAM / "Pulumi.github.yaml"),
-        mocks=RecordingMocks(stack_outputs=outputs),
+        mocks=RecordingMocks(),
     )
 
 
-def test_reads_each_gcp_stack_once(program: RecordingMocks):
-    assert sorted(program.stack_references) == [
-        "organization/django-gcp/dev",
-        "organization/django-gcp/prod",
-        "organization/django-gcp/staging",
-    ]
+@pytest.mark.parametrize("stack", STACKS)
+def test_variables_read_from_the_stack_file_equal_the_programs_outputs(stack: str):
+    """No StackReference (each stack's state is in its own bucket): the values come from the
+    stack file, and must be exactly what the GCP program exports."""
+    exported = run_program_outputs(stack)
+    derived = stack_outputs(stack)
+    assert set(derived) == set(STACK_OUTPUT_VARIABLES.values())
+    for output, value in derived.items():
+        assert exported[output] == value, output
+
+
+def test_a_stack_file_without_a_needed_value_is_named(tmp_path: Path):
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  gcp:project: acme-qa\n")
+    with pytest.raises(StackFileError, match=r"Pulumi.qa.yaml: gcp:region is required"):
+        stack_outputs("qa", tmp_path)
+
+
+def test_reads_no_other_stack(program: RecordingMocks):
+    assert program.stack_references == []
 
 
 def test_each_environment_deploys_only_from_its_branch(program: RecordingMocks):
@@ -76,25 +84,37 @@ def test_each_environment_deploys_only_from_its_branch(program: RecordingMocks):
     assert policies == {"dev": "develop", "staging": "homolog", "prod": "main"}
 
 
-def test_preview_environments_carry_only_what_a_read_only_preview_needs(
-    program: RecordingMocks,
-):
-    envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
+def variables_of(program: RecordingMocks) -> dict[str, dict[str, object]]:
     variables: dict[str, dict[str, object]] = {}
     for r in program.of_type(VARIABLE_TYPE):
         variables.setdefault(r.inputs["environment"], {})[r.inputs["variableName"]] = r.inputs[
             "value"
         ]
-    for env in ("dev", "staging", "prod"):
+    return variables
+
+
+def test_preview_environments_carry_only_what_a_read_only_preview_needs(
+    program: RecordingMocks,
+):
+    envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
+    variables = variables_of(program)
+    for env in STACKS:
         preview = f"{env}-preview"
-        assert not envs[preview].get("reviewers")
         assert "deploymentBranchPolicy" not in envs[preview]
         assert set(variables[preview]) == {
             "WIF_PROVIDER", "PREVIEWER_SERVICE_ACCOUNT", "PULUMI_BACKEND_URL",
             "PULUMI_SECRETS_PROVIDER", "PULUMI_STACK",
         }  # fmt: skip
-        outputs = fake_outputs(env)
+        outputs = stack_outputs(env)
         assert variables[preview]["PREVIEWER_SERVICE_ACCOUNT"] == outputs["previewerServiceAccount"]
+
+
+def test_prod_previews_decrypt_prod_state_so_they_need_a_prod_reviewer(program: RecordingMocks):
+    envs = {r.inputs["environment"]: r.inputs for r in program.of_type(ENV_TYPE)}
+    assert envs["prod-preview"]["reviewers"] == envs["prod"]["reviewers"]
+    assert envs["prod-preview"]["preventSelfReview"] is True
+    assert envs["prod-preview"]["canAdminsBypass"] is False
+    assert not envs["dev-preview"].get("reviewers")
 
 
 def test_prod_needs_two_reviewers_and_no_self_review(program: RecordingMocks):
@@ -107,26 +127,45 @@ def test_prod_needs_two_reviewers_and_no_self_review(program: RecordingMocks):
     assert "reviewers" not in envs["dev"] or not envs["dev"]["reviewers"]
 
 
+def test_each_environment_gets_only_its_own_state_bucket_and_key(program: RecordingMocks):
+    values = variables_of(program)
+    raw = _raw()
+    for env in STACKS:
+        for scope in (env, f"{env}-preview"):
+            assert values[scope]["PULUMI_BACKEND_URL"] == f"gs://{raw['stateBucketPrefix']}-{env}"
+            assert values[scope]["PULUMI_SECRETS_PROVIDER"] == (
+                f"{raw['stateKeyRing']}/cryptoKeys/{env}"
+            )
+            assert values[scope]["PULUMI_STACK"] == env
+    backends = [values[env]["PULUMI_BACKEND_URL"] for env in STACKS]
+    assert len(set(backends)) == len(STACKS)
+
+
 def test_environment_variables_come_from_their_own_stack(program: RecordingMocks):
-    values = {
-        (r.inputs["environment"], r.inputs["variableName"]): r.inputs["value"]
-        for r in program.of_type(VARIABLE_TYPE)
-    }
-    for env in ("dev", "staging", "prod"):
-        outputs = fake_outputs(env)
+    values = variables_of(program)
+    for env in STACKS:
+        outputs = stack_outputs(env)
         for variable, output in STACK_OUTPUT_VARIABLES.items():
-            assert values[(env, variable)] == outputs[output], (env, variable)
-        assert values[(env, "PULUMI_BACKEND_URL")] == "gs://acme-pulumi-state"
-        assert values[(env, "PULUMI_SECRETS_PROVIDER")].startswith("gcpkms://projects/")
-        assert values[(env, "PULUMI_STACK")] == env
-    assert values[("prod", "WIF_PROVIDER")] != values[("dev", "WIF_PROVIDER")]
+            assert values[env][variable] == outputs[output], (env, variable)
+    assert values["prod"]["WIF_PROVIDER"] != values["dev"]["WIF_PROVIDER"]
 
 
-def test_main_and_homolog_only_change_through_checked_reviewed_pull_requests(
+def test_promotion_reads_images_from_the_upstream_environment_only(program: RecordingMocks):
+    values = variables_of(program)
+    upstream = {env: values[env].get("UPSTREAM_ARTIFACT_REGISTRY") for env in STACKS}
+    assert upstream == {
+        "dev": None,
+        "staging": stack_outputs("dev")["registryPath"],
+        "prod": stack_outputs("staging")["registryPath"],
+    }
+    assert all("UPSTREAM_ARTIFACT_REGISTRY" not in values[f"{env}-preview"] for env in STACKS)
+
+
+def test_every_deploy_branch_changes_only_through_checked_reviewed_pull_requests(
     program: RecordingMocks,
 ):
     rulesets = {r.inputs["name"]: r.inputs for r in program.of_type(RULESET_TYPE)}
-    assert set(rulesets) >= {"protect-main", "protect-homolog"}
+    assert set(rulesets) >= {"protect-main", "protect-homolog", "protect-develop"}
     for name, ruleset in rulesets.items():
         branch = name.removeprefix("protect-")
         assert ruleset["enforcement"] == "active"
@@ -155,8 +194,11 @@ def _raw() -> dict:
 @pytest.mark.parametrize(
     ("mutate", "key"),
     [
-        (lambda r: r.update(pulumiBackendUrl="s3://x"), "pulumiBackendUrl"),
-        (lambda r: r.update(pulumiSecretsProvider="passphrase"), "pulumiSecretsProvider"),
+        (lambda r: r.update(stateBucketPrefix="gs://x"), "stateBucketPrefix"),
+        (lambda r: r.update(stateKeyRing="passphrase"), "stateKeyRing"),
+        (lambda r: r["protectedBranches"].pop(2), "protectedBranches"),
+        (lambda r: r["environments"][2].update(upstream="qa"), "environments[2].upstream"),
+        (lambda r: r["environments"][2].update(upstream="prod"), "environments[2].upstream"),
         (lambda r: r["environments"][2].update(branch="develop"), "environments[2].branch"),
         (lambda r: r["environments"][2].update(reviewerTeams=[1]), "environments[2].reviewerTeams"),
         (

@@ -229,6 +229,17 @@ def test_wif_check_accepts_an_equivalent_condition_spelled_differently():
     assert violations("wif-condition-numeric-ids", resource_args("prod", WIF, name, props)) == []
 
 
+def test_only_image_pulls_may_cross_environments():
+    typ = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
+    props = {"project": "acme-django-staging", "repository": "django", "member": DEPLOYER}
+    pull = resource_args(
+        "staging", typ, "promote", {**props, "role": "roles/artifactregistry.reader"}
+    )
+    push = resource_args("staging", typ, "push", {**props, "role": "roles/artifactregistry.writer"})
+    assert violations("no-cross-environment-grants", pull) == []
+    assert violations("no-cross-environment-grants", push)
+
+
 DEV_DEPLOYER = "serviceAccount:django-app-deployer@acme-django-dev.iam.gserviceaccount.com"
 
 

@@ -131,6 +131,12 @@ def validate_no_escalation(args: ResourceValidationArgs, report: ReportViolation
             )
 
 
+# The one read across environments: a downstream deployer pulls the upstream registry's
+# images to copy them by digest (promotion). Images only: no state, secrets or keys.
+PROMOTION_READ = ("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+                  "roles/artifactregistry.reader")  # fmt: skip
+
+
 def validate_same_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Each environment is one project: a grant to another project's account crosses them."""
     project = args.props.get("project")
@@ -141,6 +147,8 @@ def validate_same_environment(args: ResourceValidationArgs, report: ReportViolat
     if not isinstance(project, str):
         return
     for role, members in _grants(args):
+        if (args.resource_type, role) == PROMOTION_READ:
+            continue
         for member in members:
             match = SA_EMAIL.match(member)
             if match and match.group(1) != project:
