@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from google.api_core import exceptions as api_exceptions
@@ -31,8 +32,6 @@ from ops.clients.pulumi_stack import Holder, StackApi, cancel_command
 from ops.release import traffic_config
 from ops.release.apply import LockedError, StackFactory, apply, open_stack
 from ops.release.outputs import LATEST_TYPE, OutputError, StackOutputs
-
-GitHubFactory = type[GitHub]
 
 
 class RepairError(RuntimeError):
@@ -51,7 +50,7 @@ def _holder_dead(holder: Holder, github: GitHub) -> tuple[bool, str]:
     return False, f"holder {holder.url} (attempt {holder.attempt}) is still {run.status}"
 
 
-def repair_lock(stack: StackApi, github_factory=GitHub) -> str:
+def repair_lock(stack: StackApi, github_factory: Callable[[], GitHub] = GitHub) -> str:
     if not stack.locked():
         return "no lock"
     holder = stack.holder()
@@ -95,7 +94,10 @@ def repair_split(stack: StackApi) -> tuple[str, StackOutputs]:
     return f"split ({shown}) restored: 100% to {stable}", after
 
 
-def main(argv: list[str] | None = None, *, stacks: StackFactory = open_stack, github=GitHub) -> int:
+def main(
+    argv: list[str] | None = None, *, stacks: StackFactory = open_stack,
+    github: Callable[[], GitHub] = GitHub,
+) -> int:  # fmt: skip
     parser = argparse.ArgumentParser(prog="python -m ops.release.restore", description=__doc__)
     parser.add_argument("--stack", required=True)
     parser.add_argument("--save-outputs", help="write the stack outputs after repair here")

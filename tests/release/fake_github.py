@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+RUNS = "https://github.com/acme/app/actions/runs"
+
 
 @dataclass
 class Runs:
@@ -21,7 +23,7 @@ class Runs:
     def add(self, run_id: int, branch: str, *, status: str = "in_progress", attempt: int = 1):
         self.runs[run_id] = {"id": run_id, "status": status, "run_attempt": attempt,
                              "head_branch": branch, "conclusion": None,
-                             "html_url": f"https://github.com/acme/app/actions/runs/{run_id}"}  # fmt: skip
+                             "html_url": f"{RUNS}/{run_id}"}  # fmt: skip
 
     def finish(self, run_id: int, conclusion: str) -> None:
         self.runs[run_id].update(status="completed", conclusion=conclusion)
@@ -30,7 +32,7 @@ class Runs:
 class _Handler(BaseHTTPRequestHandler):
     state: Runs
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, code: int, body: dict) -> None:
@@ -41,7 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         if self.headers.get("Authorization") != "Bearer ghs-test-token":
             return self._send(401, {"message": "Bad credentials"})
@@ -56,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"total_count": len(found), "workflow_runs": found})
         self._send(404, {"message": "Not Found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         match = re.fullmatch(r"/repos/acme/app/actions/runs/(\d+)/cancel", urlsplit(self.path).path)
         run = self.state.runs.get(int(match.group(1))) if match else None
         if run is None:

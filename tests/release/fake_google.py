@@ -28,7 +28,7 @@ def _time(epoch: float) -> str:
 class _Handler(BaseHTTPRequestHandler):
     world: World
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, code: int, body: dict | str, content_type: str = "application/json"):
@@ -42,13 +42,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, code: int, status: str, message: str) -> None:
         self._send(code, {"error": {"code": code, "status": status, "message": message}})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         if path.startswith("/app/"):
             return self._app(path)
         self._run("GET", path)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self._run("POST", urlsplit(self.path).path)
 
@@ -74,7 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {
                 "name": f"{parent}/services/{service.name}",
                 "uri": f"https://{service.name}-fake.run.app",
-                "latestReadyRevision": f"{parent}/services/{service.name}/revisions/{service.latest}",
+                "latestReadyRevision": f"{parent}/services/{service.name}/revisions/"
+                f"{service.latest}",
                 "trafficStatuses": statuses,
             })  # fmt: skip
         if method == "GET" and parts[0] == "services" and parts[2:3] == ["revisions"]:
@@ -91,8 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(404, "NOT_FOUND", f"Job {job} not found")
             execution = world.start_execution(job)
             full = f"{parent}/jobs/{job}/executions/{execution.name}"
-            return self._send(200, {"name": f"{parent}/operations/{execution.name}", "metadata": {
-                "@type": "type.googleapis.com/google.cloud.run.v2.Execution", "name": full}})  # fmt: skip
+            kind = "type.googleapis.com/google.cloud.run.v2.Execution"
+            return self._send(200, {"name": f"{parent}/operations/{execution.name}",
+                                    "metadata": {"@type": kind, "name": full}})  # fmt: skip
         if method == "GET" and parts[0] == "jobs" and parts[2:3] == ["executions"]:
             execution = world.executions.get(parts[3])
             if execution is None:
@@ -144,8 +146,8 @@ class _Monitoring:
         labels = dict(re.findall(r'([\w.]+) = "([^"]*)"', request.filter))
         service = labels["resource.labels.service_name"]
         revision = labels["resource.labels.revision_name"]
-        start = request.interval.start_time.timestamp()
-        end = request.interval.end_time.timestamp()
+        start = request.interval.start_time.timestamp()  # pyright: ignore[reportAttributeAccessIssue]
+        end = request.interval.end_time.timestamp()  # pyright: ignore[reportAttributeAccessIssue]
         requests, errors = world.served(service, revision, start, end)
         series = []
         if labels["metric.type"].endswith("request_count") and requests:

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from mock_run import run_program  # pyright: ignore[reportMissingImports]
-
 from ops.clients.pulumi_stack import Holder, StackLockedError
-from tests.release.world import Conflict, Revision, World
+from tests.release.world import ConflictError, Revision, World
 
 # Stack settings a scenario changes as if Pulumi.<stack>.yaml said so (e.g. access).
 STACK_FILE_OVERRIDES: dict[str, dict[str, Any]] = {}
@@ -27,7 +26,7 @@ SERVICE_TYPE = "gcp:cloudrunv2/service:Service"
 JOB_TYPE = "gcp:cloudrunv2/job:Job"
 
 
-class RunnerDied(BaseException):  # noqa: N818 - not an error the code under test may catch
+class RunnerDied(BaseException):
     """The process running `up` was killed (BaseException: no handler in ops sees it)."""
 
 
@@ -69,9 +68,9 @@ class StandinStack:
                 )  # fmt: skip
                 self._world.apply_service(service.inputs["name"], revision,
                                           service.inputs.get("traffics") or [])  # fmt: skip
-        except Conflict as exc:
+        except ConflictError as exc:
             self._lock.unlink()  # a failed update releases its lock; only a killed one keeps it
-            raise RuntimeError(f"error: 409 Conflict: {exc}") from exc
+            raise RuntimeError(f"error: 409 ConflictError: {exc}") from exc
         if self.die_on_up == self.ups:
             raise RunnerDied(f"runner killed during up #{self.ups} of {self.name}")
         self._state.write_text(json.dumps(run.outputs, default=str))

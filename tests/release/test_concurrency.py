@@ -38,7 +38,8 @@ def test_an_older_commit_never_replaces_a_newer_one(release: Release) -> None:
     assert release.deploy("prod", newer).ok
     serving = release.world.shares_now(SERVICE)
     out = release.deploy("prod", older)
-    assert out.ok and out.outputs["skip"] == "true"
+    assert out.ok
+    assert out.outputs["skip"] == "true"
     assert "skipped, the newer release stays" in out.summary
     assert release.world.shares_now(SERVICE) == serving
     assert release.outputs("prod")["commit"] == newer

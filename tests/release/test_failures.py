@@ -21,7 +21,8 @@ def test_migration_failure_leaves_stable_serving_and_a_rerun_succeeds(release: R
     release.world.failing_migrations.add(new)
     out = release.deploy("prod", new, run_id=2000)
     assert out.steps["migrate"] == 1
-    assert "Migration FAILED" in out.summary and "logs: https://console.fake/logs/" in out.summary
+    assert "Migration FAILED" in out.summary
+    assert "logs: https://console.fake/logs/" in out.summary
     assert release.world.shares_now(SERVICE) == {stable: 100}
     assert not (release.state / "prod.lock").exists()
     # The fix lands in the job's environment; re-running the same run for the same commit
@@ -39,7 +40,8 @@ def test_smoke_failure_never_gives_the_candidate_traffic(release: Release) -> No
     release.world.broken_smoke.add(new)
     out = release.deploy("prod", new)
     assert out.steps["smoke"] == 1
-    assert "Smoke test FAILED" in out.summary and "HTTP 503" in out.summary
+    assert "Smoke test FAILED" in out.summary
+    assert "HTTP 503" in out.summary
     assert "rollout" not in out.steps
     assert release.world.shares_now(SERVICE) == {stable: 100}
 
@@ -51,7 +53,8 @@ def test_gate_trips_at_10_percent_and_traffic_returns(release: Release) -> None:
     out = release.deploy("prod", new)
     assert out.steps["rollout"] == 1
     assert "### Rollout ABORTED - 100% restored" in out.summary
-    assert "| 10% |" in out.summary and "| 50% |" not in out.summary
+    assert "| 10% |" in out.summary
+    assert "| 50% |" not in out.summary
     assert "candidate 5xx" in out.summary
     assert release.world.shares_now(SERVICE) == {stable: 100}
     assert not (release.state / "prod.lock").exists()
@@ -81,8 +84,10 @@ def test_cancel_at_50_percent_restores_the_stable_revision(release: Release) -> 
     _, stable = deployed(release)
     release.cancel_at = 50
     out = release.deploy("prod", release.commit("cancelled"))
-    assert out.steps["cancelled"] == 1 and out.steps["restore-after"] == 0
-    assert "split (" in out.summary and f"restored: 100% to {stable}" in out.summary
+    assert out.steps["cancelled"] == 1
+    assert out.steps["restore-after"] == 0
+    assert "split (" in out.summary
+    assert f"restored: 100% to {stable}" in out.summary
     assert release.world.shares_now(SERVICE) == {stable: 100}
     assert not (release.state / "prod.lock").exists()
 
@@ -104,6 +109,7 @@ def test_runner_death_then_the_next_deploy_repairs_lock_and_split(release: Relea
     latest = release.commit("after the runner is declared dead")
     out = release.deploy("prod", latest, run_id=3002)
     assert out.ok, out.summary
-    assert "stale lock cleared" in out.summary and f"100% to {stable}" in out.summary
+    assert "stale lock cleared" in out.summary
+    assert f"100% to {stable}" in out.summary
     assert release.world.shares_now(SERVICE) == {release.outputs("prod")["latestRevision"]: 100}
     assert release.outputs("prod")["commit"] == latest

@@ -42,7 +42,8 @@ def test_a_release_replaces_the_serving_revision(release: Release, stack: str) -
     assert len(service.revisions) == 2
     if stack == "prod":
         assert "### Rollout PROMOTED" in out.summary
-        assert "| 10% |" in out.summary and "| 50% |" in out.summary
+        assert "| 10% |" in out.summary
+        assert "| 50% |" in out.summary
     else:
         assert "not gated (direct promotion)" in out.summary
     assert not (release.state / f"{stack}.lock").exists()

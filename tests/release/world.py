@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 
-class Conflict(Exception):
+class ConflictError(Exception):
     """Cloud Run: 409 ALREADY_EXISTS / FAILED_PRECONDITION on a changed immutable revision."""
 
 
@@ -91,7 +91,7 @@ class World:
         service = self.services.setdefault(name, Service(name))
         existing = service.revisions.get(revision.name)
         if existing and existing.fingerprint != revision.fingerprint:
-            raise Conflict(f"Revision named '{revision.name}' with different configuration "
+            raise ConflictError(f"Revision named '{revision.name}' with different configuration "
                            "already exists.")  # fmt: skip
         if not existing:
             service.revisions[revision.name] = revision
@@ -100,9 +100,9 @@ class World:
         for entry in traffic:
             target = entry.get("revision") or revision.name
             if target not in service.revisions:
-                raise Conflict(f"Revision '{target}' does not exist.")
-            resolved.append({"revision": target, "percent": int(entry.get("percent") or 0),
-                             "tag": entry.get("tag") or "", "latest": not entry.get("revision")})  # fmt: skip
+                raise ConflictError(f"Revision '{target}' does not exist.")
+            percent = int(entry.get("percent") or 0)
+            resolved.append({"revision": target, "percent": percent, "tag": entry.get("tag") or ""})
         service.traffic = resolved
         shares: dict[str, int] = {}
         for entry in resolved:

@@ -1,0 +1,48 @@
+"""gates: the Wilson bound rule, stable judged, WAIT/PASS/NO_DATA, policy validation."""
+
+import pytest
+
+from ops.clients.monitoring import WindowStats
+from ops.release.gates import NoData, Policy, PolicyError, Verdict, judge, lower_bound
+
+RAW = {"steps": [10, 50, 100], "bakeSeconds": 600, "minRequests": 50, "noData": "hold",
+       "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000}  # fmt: skip
+POLICY = Policy.from_output(RAW)
+
+
+def test_policy_reads_the_output() -> None:
+    assert POLICY.steps == (10, 50, 100)
+    assert POLICY.no_data is NoData.HOLD
+
+
+@pytest.mark.parametrize("bad", [{**RAW, "steps": [50, 10]}, {**RAW, "noData": "maybe"},
+                                 {k: v for k, v in RAW.items() if k != "minRequests"}])  # fmt: skip
+def test_bad_policy_is_named(bad: dict) -> None:
+    with pytest.raises(PolicyError, match="rolloutPolicy"):
+        Policy.from_output(bad)
+
+
+def test_lower_bound_is_below_the_observed_rate() -> None:
+    assert lower_bound(0, 100) == 0.0
+    assert 0 < lower_bound(1, 50) < 0.01 < lower_bound(3, 50) < 3 / 50
+
+
+def test_one_5xx_among_few_never_fails_but_three_of_three_do() -> None:
+    few = judge(WindowStats(4, 1, 100), None, POLICY, bake_over=True)
+    assert few.verdict is Verdict.NO_DATA
+    assert judge(WindowStats(3, 3, 100), None, POLICY, bake_over=False).verdict is Verdict.FAIL
+
+
+def test_pass_needs_the_bake_and_enough_requests() -> None:
+    healthy = WindowStats(400, 1, 200)
+    assert judge(healthy, None, POLICY, bake_over=False).verdict is Verdict.WAIT
+    assert judge(healthy, WindowStats(4000, 2, 200), POLICY, bake_over=True).verdict is Verdict.PASS
+
+
+def test_latency_and_the_stable_revision_fail_the_step() -> None:
+    slow = judge(WindowStats(400, 0, 2500), None, POLICY, bake_over=True)
+    assert slow.verdict is Verdict.FAIL
+    assert "p95 2500 ms" in slow.reasons[0]
+    broken = judge(WindowStats(400, 0, 200), WindowStats(4000, 400, 200), POLICY, bake_over=True)
+    assert broken.verdict is Verdict.FAIL
+    assert "stable (migrated schema)" in broken.reasons[0]
