@@ -47,7 +47,12 @@ DEPLOYER_ROLES = (
     "roles/run.admin",
     "roles/cloudsql.admin",
     "roles/monitoring.editor",
-    *(role for role in READ_ROLES if role not in ("roles/run.viewer", "roles/cloudsql.viewer")),
+    # The rest of READ_ROLES: the three above include run/cloudsql/monitoring viewing.
+    *(
+        r
+        for r in READ_ROLES
+        if r.split(".")[0] not in ("roles/run", "roles/cloudsql", "roles/monitoring")
+    ),
 )
 SECRET_ADMIN = "roles/secretmanager.admin"  # noqa: S105 (a role name, not a secret)
 # Roles that let a holder grant roles, mint credentials, impersonate accounts, change who
