@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from ops.clients.actions import write_summary
 from ops.clients.google_api import GoogleApiError, HttpSession, call, wait_for
 from ops.clients.sqladmin import sqladmin_base, sqladmin_session
 from ops.release.outputs import OutputError, load
@@ -26,6 +27,7 @@ def take_backup(
     timeout: float = 1800.0,
     interval: float = 10.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> str:
     """Start a backup run and wait for its operation; returns the operation name."""
     operation = call(
@@ -44,7 +46,7 @@ def take_backup(
 
     done = wait_for(
         poll, what=f"backup of {instance} (operation {name})", timeout=timeout,
-        interval=interval, sleep=sleep,
+        interval=interval, sleep=sleep, clock=clock,
     )  # fmt: skip
     errors = (done.get("error") or {}).get("errors") or []
     if errors:
@@ -53,7 +55,10 @@ def take_backup(
     return str(name)
 
 
-def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, session: HttpSession | None = None,
+    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+) -> int:  # fmt: skip
     parser = argparse.ArgumentParser(prog="python -m ops.release.backup", description=__doc__)
     parser.add_argument("--outputs", required=True, help="stack outputs JSON")
     parser.add_argument("--description", default="pre-migration backup (CD)")
@@ -64,12 +69,14 @@ def main(argv: list[str] | None = None, *, session: HttpSession | None = None) -
         project, instance = outputs.text("projectId"), outputs.text("dbInstanceName")
         operation = take_backup(
             session or sqladmin_session(), project=project, instance=instance,
-            description=args.description, timeout=args.timeout,
+            description=args.description, timeout=args.timeout, sleep=sleep, clock=clock,
         )  # fmt: skip
-    except (OutputError, GoogleApiError, TimeoutError) as exc:
+    except (OutputError, GoogleApiError, TimeoutError, OSError) as exc:
         print(f"backup FAILED: {exc}", file=sys.stderr)
+        write_summary(f"### Backup FAILED\n\n{exc}")
         return 1
     print(f"backup of {project}/{instance} done (operation {operation})")
+    write_summary(f"### Backup of `{instance}` done (operation `{operation}`)")
     return 0
 
 

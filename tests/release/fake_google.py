@@ -57,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
         world.api_calls.append(f"{method} {path}")
         if world.take_transient():
             return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
+        if path.startswith("/v1/projects/"):
+            return self._sqladmin(method, path)
         match = RUN.match(path)
         if not match:
             return self._error(404, "NOT_FOUND", f"no such API path {path}")
@@ -105,6 +107,23 @@ class _Handler(BaseHTTPRequestHandler):
                 body["completionTime"] = _time(execution.started + execution.duration)
                 body["failedCount" if execution.fails else "succeededCount"] = 1
             return self._send(200, body)
+        return self._error(404, "NOT_FOUND", f"{method} {path} is not faked")
+
+    def _sqladmin(self, method: str, path: str) -> None:
+        """backupRuns.insert and operations.get: an operation that is DONE after a while."""
+        world = self.world
+        if method == "POST" and (m := re.fullmatch(r"/v1/projects/[^/]+/instances/([^/]+)/"
+                                                   r"backupRuns", path)):  # fmt: skip
+            name = f"backup-{len(world.backups) + 1}"
+            world.backups[name] = (m.group(1), world.clock.now())
+            return self._send(200, {"kind": "sql#operation", "name": name, "status": "PENDING",
+                                    "operationType": "BACKUP_VOLUME"})  # fmt: skip
+        if method == "GET" and (m := re.fullmatch(r"/v1/projects/[^/]+/operations/([^/]+)", path)):
+            if m.group(1) not in world.backups:
+                return self._error(404, "NOT_FOUND", f"operation {m.group(1)} not found")
+            started = world.backups[m.group(1)][1]
+            done = world.clock.now() >= started + world.backup_seconds
+            return self._send(200, {"name": m.group(1), "status": "DONE" if done else "RUNNING"})
         return self._error(404, "NOT_FOUND", f"{method} {path} is not faked")
 
     def _app(self, path: str) -> None:
@@ -186,7 +205,7 @@ class FakeGoogle:
         return f"http://127.0.0.1:{self.http.server_port}"
 
     def endpoints(self) -> dict[str, str]:
-        return {"OPS_RUN_ENDPOINT": self.base,
+        return {"OPS_RUN_ENDPOINT": self.base, "OPS_SQLADMIN_ENDPOINT": self.base,
                 "OPS_MONITORING_ENDPOINT": f"127.0.0.1:{self.grpc_port}"}  # fmt: skip
 
     def close(self) -> None:

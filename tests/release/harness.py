@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 
 from ops.clients.github import GitHub
 from ops.clients.retry import Backoff
-from ops.release import deploy_phase, migrate, preempt, restore, rollout, smoke
+from ops.release import backup, deploy_phase, migrate, preempt, restore, rollout, smoke
 from ops.release.branches import BRANCH_TARGETS
 from ops.release.controller import Clock
 from tests.release.fake_github import FakeGitHub
@@ -64,6 +65,7 @@ class Release:
         self.commits: list[str] = []
         self.die_on_up: int | None = None
         self.cancel_at: int | None = None  # cancel the run while the candidate has this %
+        self.on_bake: tuple[int, Callable[[], object]] | None = None  # (percent, action)
         self.next_run = 1000
         subprocess.run(["git", "init", "-q", str(self.repo)], check=True)
         for key, value in google.endpoints().items():
@@ -99,6 +101,16 @@ class Release:
 
     def _sleep(self, seconds: float) -> None:
         candidate = self.world.services["django-app"].latest
+        if self.on_bake and self.world.shares_now("django-app").get(candidate) == self.on_bake[0]:
+            _, action = self.on_bake
+            self.on_bake = None
+            keys = ("GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")
+            saved = {k: os.environ[k] for k in keys}
+            action()  # another workflow run, while this rollout bakes
+            for key, value in saved.items():
+                self.mp.setenv(key, value)
+            if int(saved["GITHUB_RUN_ID"]) in self.github.state.cancelled:
+                raise Cancelled("cancelled by another run")
         if self.cancel_at is not None and self.world.shares_now("django-app").get(
                 candidate) == self.cancel_at:  # fmt: skip
             self.cancel_at = None
@@ -142,7 +154,8 @@ class Release:
 
     def deploy(self, stack: str, commit: str, *, run_id: int | None = None, attempt: int = 1,
                stop_after: str | None = None) -> Outcome:  # fmt: skip
-        """deploy.yml: restore, candidate, migrate, serve, smoke, rollout; restore on failure."""
+        """deploy.yml: restore, candidate, backup (prod), migrate, serve, smoke, rollout; restore
+        on failure or cancellation."""
         branch = next(b for b, t in BRANCH_TARGETS.items() if t.stack == stack)
         run = self.start_run(branch, attempt, run_id)
         out = Outcome()
@@ -152,8 +165,9 @@ class Release:
             return self._deploy(stack, commit, out, files, image, stop_after)
         except Cancelled:  # deploy.yml: the restore step runs `if: failure() || cancelled()`
             out.steps["cancelled"] = 1
-            out.steps["restore-after"] = self.restore(stack)
-            self.github.state.finish(run, "cancelled")
+            if self.github.state.runs[run]["status"] != "completed":  # else it already ran
+                out.steps["restore-after"] = self.restore(stack)
+                self.github.state.finish(run, "cancelled")
             return out
         except RunnerDied:  # nothing runs after a dead runner; GitHub fails the run later
             out.steps["runner died"] = 1
@@ -173,6 +187,12 @@ class Release:
         out.outputs.update(self._step_outputs())
         if out.steps["candidate"] or out.outputs.get("skip") == "true":
             return self._finish(out, stack, failed=bool(out.steps["candidate"]))
+        if stack == "prod":  # deploy.yml: `if: inputs.stack == 'prod'`
+            out.steps["backup"] = backup.main(
+                ["--outputs", files["candidate"], "--description", f"before {commit}"],
+                sleep=self.world.clock.sleep, clock=self.world.clock.monotonic)  # fmt: skip
+            if out.steps["backup"]:
+                return self._finish(out, stack, failed=True)
         out.steps["migrate"] = migrate.main(["--outputs", files["candidate"]],
                                             sleep=self.world.clock.sleep,
                                             clock=self.world.clock.monotonic)  # fmt: skip
@@ -226,13 +246,16 @@ class Release:
 
     def _run_cancelled_restores(self, _seconds: float) -> None:
         """While the rollback waits: each cancelled release runs its restore step, ends."""
-        saved = {k: os.environ[k] for k in ("GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT")}
+        saved = {k: os.environ[k] for k in ("GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT",
+                                            "GITHUB_STEP_SUMMARY")}  # fmt: skip
         for run_id in list(self.github.state.cancelled):
             run = self.github.state.runs[run_id]
             if run["status"] == "completed":
                 continue
             self.mp.setenv("GITHUB_RUN_ID", str(run_id))
             self.mp.setenv("GITHUB_RUN_ATTEMPT", str(run["run_attempt"]))
+            summary = self.tmp / f"github_step_summary-{run_id}-{run['run_attempt']}.md"
+            self.mp.setenv("GITHUB_STEP_SUMMARY", str(summary))
             stack = BRANCH_TARGETS[run["head_branch"]].stack
             self.restore(stack)
             self.github.state.finish(run_id, "cancelled")

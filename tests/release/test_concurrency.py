@@ -13,24 +13,25 @@ def test_rollback_preempts_a_running_rollout(release: Release) -> None:
     base = release.commit("base")
     assert release.deploy("prod", base).ok
     stable = release.outputs("prod")["latestRevision"]
-    bad = release.commit("bad")
-    assert release.deploy("prod", bad).ok
-    promoted = release.outputs("prod")["latestRevision"]
-    # A third release is mid-rollout (10%) when the operator rolls back.
-    release.deploy("prod", release.commit("third"), run_id=4000, stop_after="smoke")
-    release.github.state.runs[4000]["status"] = "in_progress"
-    from ops.release.rollout import PulumiTraffic
-
-    PulumiTraffic(release.stacks("prod"), image=release.outputs("prod")["image"],
-                  commit=release.outputs("prod")["commit"], stable=promoted).shift(10)  # fmt: skip
-    assert len(release.world.shares_now(SERVICE)) == 2
-    out = release.rollback("prod", revision=stable)
-    assert out.ok, out.summary
+    assert release.deploy("prod", release.commit("bad")).ok
+    rollbacks = []
+    # A third release is baking at 10% when the operator rolls back to `stable`.
+    release.on_bake = (10, lambda: rollbacks.append(release.rollback("prod", revision=stable)))
+    third = release.deploy("prod", release.commit("third"), run_id=4000)
+    assert third.steps["cancelled"] == 1
+    (rollback,) = rollbacks
+    assert rollback.ok, rollback.summary
     assert release.github.state.cancelled == [4000]
     assert release.github.state.runs[4000]["conclusion"] == "cancelled"
-    assert "Pre-empted 1 release run(s)" in out.summary
+    assert "Pre-empted 1 release run(s)" in rollback.summary
+    assert "actions/runs/4000" in rollback.summary
+    # The cancelled run's own restore ran before the pin; the pin is what serves now.
+    assert "restored: 100% to" in third.summary
     assert release.world.shares_now(SERVICE) == {stable: 100}
     assert not (release.state / "prod.lock").exists()
+    # Restore is idempotent: running it again changes nothing.
+    assert release.restore("prod") == 0
+    assert release.world.shares_now(SERVICE) == {stable: 100}
 
 
 def test_an_older_commit_never_replaces_a_newer_one(release: Release) -> None:

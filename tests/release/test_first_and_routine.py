@@ -41,6 +41,8 @@ def test_a_release_replaces_the_serving_revision(release: Release, stack: str) -
     assert serving(release) == {new: 100}
     assert len(service.revisions) == 2
     if stack == "prod":
+        assert out.steps["backup"] == 0
+        assert "Backup of `django-app-pg` done" in out.summary
         assert "### Rollout PROMOTED" in out.summary
         assert "| 10% |" in out.summary
         assert "| 50% |" in out.summary

@@ -76,6 +76,8 @@ class World:
     services: dict[str, Service] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)  # job -> commit of its image
     executions: dict[str, Execution] = field(default_factory=dict)
+    backup_seconds: float = 300.0
+    backups: dict[str, tuple[str, float]] = field(default_factory=dict)  # op -> instance, t
     api_calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
