@@ -9,6 +9,7 @@ from pulumi_gcp import monitoring
 
 from components import PROJECT, child_opts
 from components.dashboard import dashboard_json
+from components.uptime import TITLE, uptime_condition
 
 M = monitoring  # the Args class names are long enough already
 RUN = 'resource.type="cloud_run_revision" AND resource.labels.service_name="{service}"'
@@ -35,11 +36,10 @@ class MonitoringArgs:
     sql_disk_utilization: float
     max_connections: int
     connections_fraction: float
+    # False on the bootstrap run / jobOnly deploys (no service yet) and without an image (no
+    # job yet): an alert on something missing would page until the first deploy.
     service_declared: bool = True
-    """False on the bootstrap run and jobOnly deploys: no service exists yet, so no alert may
-    watch it (an uptime check on a missing service would page until the first deploy)."""
     job_declared: bool = True
-    """False while no image is set: the migration job does not exist yet."""
 
 
 def _aggregation(aligner: str, reducer: str | None = None, period: str = "60s"):
@@ -141,7 +141,11 @@ class Monitoring(pulumi.ComponentResource):
             duration="300s",
         )
         if args.uptime_check and args.service_declared:
-            self._uptime()
+            condition = uptime_condition(
+                f"{name}-uptime", args.project, args.service_name, args.environment,
+                args.service_host, child_opts(self, opts),
+            )  # fmt: skip
+            self._policy("uptime-failed", TITLE, condition)
         M.Dashboard(
             f"{name}-dashboard",
             project=args.project,
@@ -201,55 +205,4 @@ class Monitoring(pulumi.ComponentResource):
             ),
             user_labels={"environment": args.environment},
             opts=child_opts(self, self._opts, depends_on=self.channels),
-        )
-
-    def _uptime(self) -> None:
-        args = self._args
-        check = M.UptimeCheckConfig(
-            f"{self._name}-uptime",
-            project=args.project,
-            display_name=f"{args.service_name} {args.environment} /health/live/",
-            timeout="10s",
-            period="60s",
-            http_check=M.UptimeCheckConfigHttpCheckArgs(
-                path="/health/live/",
-                port=443,
-                use_ssl=True,
-                validate_ssl=True,
-                accepted_response_status_codes=[
-                    M.UptimeCheckConfigHttpCheckAcceptedResponseStatusCodeArgs(status_value=200)
-                ],
-            ),
-            monitored_resource=M.UptimeCheckConfigMonitoredResourceArgs(
-                type="uptime_url", labels={"host": args.service_host, "project_id": args.project}
-            ),
-            opts=child_opts(self, self._opts),
-        )
-        failing = check.uptime_check_id.apply(
-            lambda check_id: (
-                'resource.type="uptime_url" AND '
-                'metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND '
-                f'metric.labels.check_id="{check_id}"'
-            )
-        )
-        condition = M.AlertPolicyConditionConditionThresholdArgs(
-            filter=failing,
-            comparison="COMPARISON_GT",
-            threshold_value=1,
-            duration="120s",
-            aggregations=[
-                M.AlertPolicyConditionConditionThresholdAggregationArgs(
-                    alignment_period="120s",
-                    per_series_aligner="ALIGN_NEXT_OLDER",
-                    cross_series_reducer="REDUCE_COUNT_FALSE",
-                    group_by_fields=["resource.label.*"],
-                )
-            ],
-            trigger=M.AlertPolicyConditionConditionThresholdTriggerArgs(count=1),
-        )
-        title = "uptime check on /health/live/ failing"
-        self._policy(
-            "uptime-failed",
-            title,
-            M.AlertPolicyConditionArgs(display_name=title, condition_threshold=condition),
         )
