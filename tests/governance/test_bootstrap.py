@@ -5,6 +5,7 @@ could not read something instead of guessing."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,3 +194,37 @@ def test_cli_prints_each_stacks_backend_and_key(capsys):
     assert "github: PULUMI_SECRETS_PROVIDER=gcpkms://" in out
     assert "pulumi stack init prod" not in out
     assert cloud.mutations == []
+
+
+def test_the_real_runner_reports_a_missing_tool_as_not_found(tmp_path: Path):
+    from ops.bootstrap.commands import State, classify, subprocess_runner
+
+    missing = subprocess_runner([str(tmp_path / "no-such-gcloud"), "version"])
+    assert missing.returncode == 127
+    assert classify(missing).state is State.UNKNOWN  # cannot ask != does not exist
+    assert subprocess_runner(["true"]).returncode == 0
+
+
+def test_an_unrecognised_failure_is_unknown_not_absent():
+    from ops.bootstrap.commands import State, classify
+
+    odd = classify(CommandResult(2, "", "ERROR: (gcloud.kms.keys.describe) quota exceeded"))
+    assert odd.state is State.UNKNOWN
+    assert "exit 2" in odd.reason
+
+
+def test_python_dash_m_entry_point_refuses_no_arguments():
+    done = subprocess.run(
+        [sys.executable, "-m", "ops.bootstrap"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "--state-prefix" in done.stderr
+
+
+def test_a_stack_file_without_its_identities_is_named(tmp_path: Path):
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  gcp:project: acme-qa\n")
+    args = BootstrapArgs(**{**ARGS.__dict__, "grant_ci": True, "stacks": ("qa",), "root": tmp_path})
+    with pytest.raises(
+        ValueError, match=r"Pulumi\.qa\.yaml needs gcp:project and django-gcp:serviceName"
+    ):
+        plan(args, now=NOW)
