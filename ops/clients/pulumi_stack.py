@@ -10,7 +10,6 @@ The release suite substitutes a stand-in with the same interface.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -59,6 +58,7 @@ class StackApi(Protocol):
     def locked(self) -> bool: ...
     def holder(self) -> Holder | None: ...
     def record_holder(self, holder: Holder) -> None: ...
+    def clear_holder(self) -> None: ...
     def cancel(self) -> None: ...
 
 
@@ -132,6 +132,6 @@ class AutomationStack:  # pragma: no cover - needs the Pulumi CLI and the state 
         self._gcs("POST", f"/upload/storage/v1/b/{self._bucket}/o",
                   params={"uploadType": "media", "name": name}, body=asdict(holder))  # fmt: skip
 
-
-def holder_json(holder: Holder) -> str:
-    return json.dumps(asdict(holder))
+    def clear_holder(self) -> None:
+        name = quote(self._key("ci-holders", NAMESPACE, f"{self.name}.json"), safe="")
+        self._gcs("DELETE", f"/storage/v1/b/{self._bucket}/o/{name}")

@@ -44,4 +44,8 @@ def apply(stack: StackApi, change: ConfigChange) -> StackOutputs:
             f"`python -m ops.release.restore --stack {stack.name}` or, once its holder is "
             f"gone, `{cancel_command(stack.name)}`"
         ) from exc
+    if holder is not None:
+        # The update ended and released its lock: a lock found later without a record was
+        # taken by someone else (a person), never by this run.
+        stack.clear_holder()
     return StackOutputs(raw=stack.outputs())

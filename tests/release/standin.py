@@ -94,5 +94,8 @@ class StandinStack:
     def record_holder(self, holder: Holder) -> None:
         self._holder.write_text(json.dumps(asdict(holder)))
 
+    def clear_holder(self) -> None:
+        self._holder.unlink(missing_ok=True)
+
     def cancel(self) -> None:
         self._lock.unlink(missing_ok=True)
