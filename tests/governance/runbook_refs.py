@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -102,13 +103,20 @@ def _exports(main: Path) -> set[str]:
     return names
 
 
-def _string_literals(*paths: Path) -> set[str]:
-    return {
-        node.value
-        for path in paths
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    }
+SCHEMA = Path("infra") / "stack_config" / "stack-file.schema.json"
+
+
+def _schema_knows(schema: dict, key: str) -> bool:
+    """Whether `django-gcp:run.maxInstances` is a key of the stack-file JSON Schema, which
+    infra generates from its config model (so renames there are seen here)."""
+    namespace, _, name = key.rpartition(":")
+    top, *rest = name.split(".")
+    node = schema["properties"]["config"]["properties"].get(f"{namespace or 'django-gcp'}:{top}")
+    for part in rest:
+        while node is not None and "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        node = (node or {}).get("properties", {}).get(part)
+    return node is not None
 
 
 def _dispatch_inputs(workflow: Path) -> set[str]:
@@ -131,14 +139,9 @@ def problems(refs: References, root: Path, resource_names: set[str]) -> list[str
         path = workflows_dir / workflow
         if path.is_file() and name not in _dispatch_inputs(path):
             found.append(f"gh workflow run {workflow} -f {name}: no such workflow_dispatch input")
-    known = _string_literals(
-        root / "infra" / "stack_config.py", root / "infra" / "stack_sections.py"
-    )
-    for key in sorted(refs.config_keys):
-        namespace, _, name = key.rpartition(":")
-        parts = name.split(".")
-        if namespace not in ("django-gcp", "") or not all(p in known for p in parts):
-            found.append(f"pulumi config set {key}: not a key infra/stack_config.py reads")
+    schema = json.loads((root / SCHEMA).read_text())
+    found += [f"pulumi config set {key}: not a key of {SCHEMA}"
+              for key in sorted(refs.config_keys) if not _schema_knows(schema, key)]  # fmt: skip
     exported = _exports(root / "infra" / "__main__.py")
     found += [f"pulumi stack output {o}: not exported by infra/__main__.py"
               for o in sorted(refs.stack_outputs - exported)]  # fmt: skip
