@@ -52,9 +52,13 @@ class GitHub:
     ) -> None:  # fmt: skip
         self.repository = repository or os.environ.get("GITHUB_REPOSITORY", "")
         self._base = api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com"
-        token = token if token is not None else os.environ.get("GITHUB_TOKEN", "")
+        if token is None:
+            token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN", "")
         if not self.repository or not token:
-            raise GitHubError("GITHUB_REPOSITORY and GITHUB_TOKEN must be set (the job's token)")
+            raise GitHubError(
+                "GITHUB_REPOSITORY and GITHUB_TOKEN (or GH_TOKEN) must be set: "
+                "the job's token, with actions: read (actions: write to cancel)"
+            )
         self._session = requests.Session()
         self._session.mount(self._base, HTTPAdapter(max_retries=session_retry(backoff)))
         self._session.headers.update({

@@ -19,16 +19,19 @@ def google_id_token(audience: str) -> str:  # pragma: no cover - needs real cred
     from google.auth.transport.requests import Request
     from google.oauth2 import id_token
 
-    account = os.environ.get("DEPLOYER_SERVICE_ACCOUNT", "")
+    scopes = ["https://www.googleapis.com/auth/cloud-platform"]
+    source, _project = google.auth.default(scopes=scopes)
+    # google-github-actions/auth with service_account: an external account impersonating
+    # the deployer; its email is in the credential. A plain service account key (a person's
+    # ADC) can mint the token itself.
+    account = os.environ.get("DEPLOYER_SERVICE_ACCOUNT") or getattr(
+        source, "service_account_email", None
+    )
     if not account:
         return str(id_token.fetch_id_token(Request(), audience))
-    source, _project = google.auth.default(
-        scopes=["https://www.googleapis.com/auth/cloud-platform"]
-    )
     target = impersonated_credentials.Credentials(
-        source_credentials=source, target_principal=account,
-        target_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-    )  # fmt: skip
+        source_credentials=source, target_principal=account, target_scopes=scopes
+    )
     token = impersonated_credentials.IDTokenCredentials(
         target, target_audience=audience, include_email=True
     )

@@ -67,7 +67,9 @@ def run_phase(args: argparse.Namespace, stack: StackApi) -> dict[str, str]:
     decided = order(commit, before.raw.get("commit") or None, repo=args.repo)
     print(decided.reason, flush=True)
     if decided.skip:
-        write_summary(f"| {args.stack} | candidate | skipped | {decided.reason} |")
+        write_summary(f"### Release skipped on `{args.stack}`\n\n| stack | commit | serving "
+                      f"| decision |\n| --- | --- | --- | --- |\n| {args.stack} | `{commit}` | "
+                      f"`{before.raw.get('commit')}` | {decided.reason} |")  # fmt: skip
         return {"skip": "true"}
     after = apply(stack, traffic_config.candidate(before, image, commit))
     first = after.raw.get("serviceDeclared") is False

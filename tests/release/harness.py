@@ -72,7 +72,8 @@ class Release:
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("GITHUB_API_URL", github.url)
         monkeypatch.setenv("GITHUB_REPOSITORY", "acme/app")
-        monkeypatch.setenv("GITHUB_TOKEN", "ghs-test-token")
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        monkeypatch.setenv("GH_TOKEN", "ghs-test-token")  # as deploy.yml passes it
         monkeypatch.setattr("ops.clients.retry.DEFAULT_BACKOFF", FAST)
 
     # -- git -------------------------------------------------------------------------------

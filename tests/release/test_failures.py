@@ -58,6 +58,13 @@ def test_gate_trips_at_10_percent_and_traffic_returns(release: Release) -> None:
     assert "candidate 5xx" in out.summary
     assert release.world.shares_now(SERVICE) == {stable: 100}
     assert not (release.state / "prod.lock").exists()
+    # The cause was downstream and is fixed: re-running the same commit reuses the aborted
+    # candidate's revision (same name, same template), passes the gates and promotes.
+    release.world.error_rate_by_commit[new] = 0.0
+    candidate = release.outputs("prod")["latestRevision"]
+    again = release.deploy("prod", new)
+    assert again.ok, again.summary
+    assert release.world.shares_now(SERVICE) == {candidate: 100}
 
 
 def test_stable_revision_errors_on_the_migrated_schema_abort(release: Release) -> None:
