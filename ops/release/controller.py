@@ -3,8 +3,9 @@
 Each step's evidence accumulates from the moment the step was applied until
 ``ingestionDelaySeconds`` before now (Cloud Monitoring data arrives late), and is re-read
 every ``poll_seconds`` until ops.release.gates decides. NO_DATA after the bake follows the
-policy: promote (only when smoke passed), abort, or hold (keep waiting for evidence until
-``hold_seconds`` have passed, then abort). Any failure puts 100% back on stable.
+policy: promote (only when smoke passed), abort, or hold (keep waiting for evidence, up to
+twice the bake in all, then abort): a rollout is bounded by
+len(steps) x (2 x bakeSeconds + ingestionDelaySeconds). Any failure puts 100% back on stable.
 The clock and sleep are injected: the release suite runs hours of rollout in milliseconds.
 """
 
@@ -60,7 +61,11 @@ class RolloutPlan:
     smoke_passed: bool
     gated: bool = True
     poll_seconds: int = 60
-    hold_seconds: int = 3600  # hold: how long a step may wait for evidence in all
+    hold_seconds: int | None = None  # hold: a step waits for evidence this long; 2 x bake
+
+    @property
+    def hold_limit(self) -> int:
+        return self.hold_seconds or 2 * self.policy.bake_seconds
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def _gate(plan: RolloutPlan, percent: int, metrics: MetricsSource, clock: Clock,
             if no_data is NoData.PROMOTE and plan.smoke_passed:
                 result.rows.append(Row(percent, span, decision, "no data: promote (smoke passed)"))
                 return None
-            if no_data is NoData.HOLD and clock.now() - start < plan.hold_seconds:
+            if no_data is NoData.HOLD and clock.now() - start < plan.hold_limit:
                 pass  # keep collecting; the row is written when the hold ends
             else:
                 why = "smoke did not pass" if no_data is NoData.PROMOTE else f"policy {no_data}"
