@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
 
 import yaml
 
@@ -72,13 +71,12 @@ class AutomationStack:  # pragma: no cover - needs the Pulumi CLI and the state 
     def __init__(self, name: str) -> None:
         from pulumi import automation
 
+        from ops.clients.state_locks import StateLocks
+
         self.name = name
         self._auto = automation
         self._stack = automation.select_stack(stack_name=name, work_dir=str(ROOT))
-        backend = urlsplit(os.environ.get("PULUMI_BACKEND_URL", ""))
-        if backend.scheme != "gs":
-            raise RuntimeError("PULUMI_BACKEND_URL must be gs://<bucket> (README: delivery)")
-        self._bucket, self._prefix = backend.netloc, backend.path.strip("/")
+        self._locks = StateLocks(os.environ.get("PULUMI_BACKEND_URL", ""), NAMESPACE, name)
 
     def set_config(self, values: Mapping[str, str], remove: Sequence[str]) -> None:
         present = set(self._stack.get_all_config())
@@ -104,34 +102,14 @@ class AutomationStack:  # pragma: no cover - needs the Pulumi CLI and the state 
     def cancel(self) -> None:
         self._stack.cancel()
 
-    # The lock files and the holder object, through the GCS JSON API.
-    def _key(self, *parts: str) -> str:
-        return "/".join(p for p in (self._prefix, ".pulumi", *parts) if p)
-
-    def _gcs(self, method: str, path: str, **kwargs: Any) -> Any:
-        from ops.clients.google_api import call
-        from ops.clients.sqladmin import sqladmin_session
-
-        return call(sqladmin_session(), method, f"https://storage.googleapis.com{path}", **kwargs)
-
     def locked(self) -> bool:
-        prefix = self._key("locks", "organization", NAMESPACE, self.name) + "/"
-        page = self._gcs("GET", f"/storage/v1/b/{self._bucket}/o", params={"prefix": prefix})
-        return bool(page.get("items"))
+        return self._locks.locked()
 
     def holder(self) -> Holder | None:
-        name = quote(self._key("ci-holders", NAMESPACE, f"{self.name}.json"), safe="")
-        try:
-            data = self._gcs("GET", f"/storage/v1/b/{self._bucket}/o/{name}?alt=media")
-        except RuntimeError:
-            return None
-        return Holder(**data) if data else None
+        return self._locks.holder()
 
     def record_holder(self, holder: Holder) -> None:
-        name = self._key("ci-holders", NAMESPACE, f"{self.name}.json")
-        self._gcs("POST", f"/upload/storage/v1/b/{self._bucket}/o",
-                  params={"uploadType": "media", "name": name}, body=asdict(holder))  # fmt: skip
+        self._locks.record(holder)
 
     def clear_holder(self) -> None:
-        name = quote(self._key("ci-holders", NAMESPACE, f"{self.name}.json"), safe="")
-        self._gcs("DELETE", f"/storage/v1/b/{self._bucket}/o/{name}")
+        self._locks.clear()

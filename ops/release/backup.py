@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ops.clients.actions import write_summary
 from ops.clients.google_api import GoogleApiError, HttpSession, call, wait_for
-from ops.clients.sqladmin import sqladmin_base, sqladmin_session
+from ops.clients.sessions import sqladmin_base, sqladmin_session
 from ops.release.outputs import OutputError, load
 
 

@@ -11,7 +11,7 @@ import threading
 from concurrent import futures
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import grpc
 from google.cloud import monitoring_v3
@@ -49,8 +49,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._run("GET", path)
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self._run("POST", urlsplit(self.path).path)
+
+    def do_DELETE(self) -> None:
+        self._run("DELETE", urlsplit(self.path).path)
 
     def _run(self, method: str, path: str) -> None:
         world = self.world
@@ -59,6 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
         if path.startswith("/v1/projects/"):
             return self._sqladmin(method, path)
+        if path.startswith(("/storage/v1/b/", "/upload/storage/v1/b/")):
+            return self._storage(method, path)
         match = RUN.match(path)
         if not match:
             return self._error(404, "NOT_FOUND", f"no such API path {path}")
@@ -108,6 +113,25 @@ class _Handler(BaseHTTPRequestHandler):
                 body["failedCount" if execution.fails else "succeededCount"] = 1
             return self._send(200, body)
         return self._error(404, "NOT_FOUND", f"{method} {path} is not faked")
+
+    def _storage(self, method: str, path: str) -> None:
+        """Cloud Storage JSON API: list by prefix, read (alt=media), upload, delete."""
+        objects = self.world.objects
+        query = parse_qs(urlsplit(self.path).query)
+        if method == "POST" and path.startswith("/upload/"):
+            objects[query["name"][0]] = self.body
+            return self._send(200, {"name": query["name"][0]})
+        if method == "GET" and re.fullmatch(r"/storage/v1/b/[^/]+/o", path):
+            prefix = query.get("prefix", [""])[0]
+            names = [n for n in objects if n.startswith(prefix)]
+            return self._send(200, {"items": [{"name": n} for n in names]})
+        name = unquote(path.split("/o/", 1)[1])
+        if name not in objects:
+            return self._error(404, "NOT_FOUND", f"No such object: {name}")
+        if method == "DELETE":
+            del objects[name]
+            return self._send(204, "", "text/plain")
+        return self._send(200, objects[name].decode(), "application/json")
 
     def _sqladmin(self, method: str, path: str) -> None:
         """backupRuns.insert and operations.get: an operation that is DONE after a while."""
@@ -206,6 +230,7 @@ class FakeGoogle:
 
     def endpoints(self) -> dict[str, str]:
         return {"OPS_RUN_ENDPOINT": self.base, "OPS_SQLADMIN_ENDPOINT": self.base,
+                "OPS_STORAGE_ENDPOINT": self.base,
                 "OPS_MONITORING_ENDPOINT": f"127.0.0.1:{self.grpc_port}"}  # fmt: skip
 
     def close(self) -> None:

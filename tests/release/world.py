@@ -78,6 +78,7 @@ class World:
     executions: dict[str, Execution] = field(default_factory=dict)
     backup_seconds: float = 300.0
     backups: dict[str, tuple[str, float]] = field(default_factory=dict)  # op -> instance, t
+    objects: dict[str, bytes] = field(default_factory=dict)  # the state bucket
     api_calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -1,5 +1,6 @@
-"""Cloud SQL Admin over an AuthorizedSession with urllib3 retries (no maintained v1 client
-for backupRuns in the dependency set; the session is what Google's own docs use)."""
+"""Google APIs without a maintained client in the dependency set (Cloud SQL Admin
+backupRuns, Cloud Storage objects): an AuthorizedSession with urllib3 retries on transient
+errors, and each API's base URL (overridable on loopback for the release suite)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ops.clients.google_api import HttpSession
 from ops.clients.retry import Backoff, session_retry
 
 SQLADMIN = "https://sqladmin.googleapis.com/v1"
+STORAGE = "https://storage.googleapis.com"
 
 
 def sqladmin_base() -> str:
@@ -17,11 +19,19 @@ def sqladmin_base() -> str:
     return f"{where.url.rstrip('/')}/v1" if where.url else SQLADMIN
 
 
-def sqladmin_session(backoff: Backoff | None = None) -> HttpSession:
+def storage_base() -> str:
+    return endpoint("storage").base(STORAGE)
+
+
+def authorized_session(api: str, backoff: Backoff | None = None) -> HttpSession:
     from google.auth.transport.requests import AuthorizedSession
 
-    session = AuthorizedSession(credentials(endpoint("sqladmin")))
+    session = AuthorizedSession(credentials(endpoint(api)))
     adapter = HTTPAdapter(max_retries=session_retry(backoff))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def sqladmin_session(backoff: Backoff | None = None) -> HttpSession:
+    return authorized_session("sqladmin", backoff)
