@@ -1,9 +1,9 @@
-"""Fakes for Google APIs and the Pulumi CLI (the only things ops tests replace)."""
+"""Stack outputs and a scripted HTTP session for the ops unit tests (tests/release has the
+fakes of the Google APIs served over HTTP)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,46 +102,3 @@ class FakeSession:
         want_method, want_url, response = self.script.pop(0)
         assert (method, want_url in url) == (want_method, True), (method, url, want_url)
         return response
-
-
-@dataclass
-class FakePulumi:
-    """A Runner for PulumiStack: records argv, answers `stack output` and `config --json`."""
-
-    outputs_after_up: dict[str, Any] = field(default_factory=dict)
-    config: dict[str, str] = field(default_factory=dict)
-    fail_on_up: set[int] = field(default_factory=set)  # 1-based indexes of failing `up`s
-    calls: list[list[str]] = field(default_factory=list)
-    ups: int = 0
-
-    def __call__(self, argv: Sequence[str], capture: bool) -> str:
-        import subprocess
-
-        args = list(argv)
-        self.calls.append(args)
-        verb = args[1:3]
-        if verb == ["stack", "output"]:
-            return json.dumps(self.outputs_after_up)
-        if verb == ["config", "--json"]:
-            return json.dumps({k: {"value": v} for k, v in self.config.items()})
-        if verb == ["config", "set"]:
-            self.config[args[3]] = args[4]
-        elif verb == ["config", "rm"]:
-            del self.config[args[3]]
-        elif args[1] == "up":
-            self.ups += 1
-            if self.ups in self.fail_on_up:
-                raise subprocess.CalledProcessError(255, args)
-        return ""
-
-    def traffic_history(self) -> list[dict[str, str]]:
-        """The per-deploy config at each `pulumi up` (not tracked: rebuilt from calls)."""
-        history, config = [], {}
-        for args in self.calls:
-            if args[1:3] == ["config", "set"]:
-                config[args[3].split(":", 1)[1]] = args[4]
-            elif args[1:3] == ["config", "rm"]:
-                config.pop(args[3].split(":", 1)[1], None)
-            elif args[1] == "up":
-                history.append(dict(config))
-        return history
