@@ -96,3 +96,25 @@ def test_ordering_newer_same_and_unrelated(tmp_path: Path) -> None:
     unknown = ordering.order(shas[1], "f" * 40, repo=repo)
     assert not unknown.skip
     assert "WARNING" in unknown.reason
+
+
+@dataclass
+class Recording(Locked):
+    recorded: list[Holder] | None = None
+
+    def record_holder(self, holder: Holder) -> None:
+        self.recorded = [*(self.recorded or []), holder]
+
+
+def test_apply_never_overwrites_the_record_of_a_lock_holder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ops.release import traffic_config
+    from ops.release.apply import LockedError, apply
+
+    monkeypatch.setenv("GITHUB_RUN_ID", "11")
+    stack = Recording(holder_value=Holder(10, 1, "https://x/runs/10"))
+    change = traffic_config.promote("r/app@sha256:" + "a" * 64, "b" * 40)
+    with pytest.raises(LockedError, match=r"python -m ops\.release\.restore --stack prod"):
+        apply(stack, change)  # pyright: ignore[reportArgumentType]
+    assert stack.recorded is None

@@ -112,6 +112,10 @@ def test_runner_death_then_the_next_deploy_repairs_lock_and_split(release: Relea
     assert blocked.steps["restore"] == 1
     assert "pulumi cancel --stack prod --yes" in blocked.summary
     assert "actions/runs/3000" in blocked.summary
+    holder = release.stacks("prod").holder()
+    assert holder is not None
+    assert holder.run_id == 3000  # the record still names the run that holds the lock
+    assert (release.state / "prod.lock").exists()
     release.github.state.finish(3000, "failure")  # GitHub gives up on the lost runner
     latest = release.commit("after the runner is declared dead")
     out = release.deploy("prod", latest, run_id=3002)
