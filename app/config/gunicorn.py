@@ -100,6 +100,11 @@ def post_worker_init(worker):  # gunicorn server hook
             # the socket would reset them, so take them in (they are served while draining).
             _accept_backlog(worker, listener)
             listener.close()
+        # The signal can land between the run loop computing "can accept" and acting on
+        # it; with the closed listeners still listed, gthread then re-enables them and
+        # dies on the closed socket (an ERROR traceback and exit 255 per worker, seen
+        # when the image ran under podman: tests/image). Nothing left to re-enable.
+        worker.sockets = []
 
     signal.signal(signal.SIGTERM, stop_listening_then_drain)
 

@@ -82,6 +82,9 @@ def test_sigterm_under_load_drains_in_flight_refuses_new_and_exits_in_time(
     assert set(load.outcomes) <= {"200", "refused", "reset"}, f"live traffic saw {load.outcomes}"
     assert load.outcomes["reset"] <= 1, f"resets beyond the close() race: {load.outcomes}"
     assert load.outcomes["200"] > 0, "no live traffic was served before the SIGTERM"
+    # A worker that died on its closed listener exits 255 with an ERROR traceback, which
+    # the exit code above does not show (the arbiter still exits 0).
+    assert "Exception in worker process" not in app.output(), app.output()[-3000:]
 
 
 def test_a_request_cut_by_the_graceful_timeout_is_logged_by_name(
