@@ -10,8 +10,12 @@ workers without Redis; each Cloud Run instance counts on its own.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -49,16 +53,37 @@ def _keys(ip: str, username: str) -> tuple[str, str]:
     return f"login:{ip}:{user}", f"login:{ip}"
 
 
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """Serialise counting across the instance's workers.
+
+    The file cache's incr() is read-then-write: 16 concurrent guessers on 4 workers got
+    10 attempts through a limit of 5 without this lock. A file lock next to the cache
+    files makes the count exact per instance; other backends (Redis, memcached) have an
+    atomic incr and need none.
+    """
+    location = settings.CACHES[CACHE_ALIAS].get("LOCATION", "")
+    if "filebased" not in settings.CACHES[CACHE_ALIAS]["BACKEND"] or not location:
+        yield
+        return
+    Path(location).mkdir(parents=True, exist_ok=True)
+    with (Path(location) / ".count.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _count(key: str, window: int) -> int:
     cache = caches[CACHE_ALIAS]
-    # add() starts the window; incr() on the file cache is read-then-write, so concurrent
-    # guessers may slip a few attempts past the limit, never an unbounded number.
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window)
-        return 1
+    with _exclusive():
+        cache.add(key, 0, timeout=window)  # starts the window
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=window)
+            return 1
 
 
 class LoginThrottleMiddleware:

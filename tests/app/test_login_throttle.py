@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -84,3 +85,18 @@ def test_a_successful_login_clears_its_counter(server: GunicornServer) -> None:
     statuses = [_login(server, "admin", f"typo-{n}", client=client).status_code for n in range(5)]
 
     assert statuses == [200] * ATTEMPTS_PER_USER, statuses
+
+
+def test_concurrent_guessers_get_exactly_the_limit_through(server: GunicornServer) -> None:
+    # Issue 13: 16 concurrent guessers. The counters are shared by both workers and
+    # counted under a lock, so no race lets extra guesses through.
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(
+            pool.map(
+                lambda n: _login(server, "admin", f"guess-{n}", client="198.51.100.50").status_code,
+                range(48),
+            )
+        )
+
+    assert statuses.count(200) == ATTEMPTS_PER_USER, statuses
+    assert statuses.count(429) == 48 - ATTEMPTS_PER_USER, statuses
