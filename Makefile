@@ -56,13 +56,14 @@ bench: venv ## Benchmarks vs a bare WSGI app: cold start, throughput, DB page at
 drills: venv ## Fault drills only (they also run in make test)
 	$(RUN) pytest tests/drills -v
 
-# `make run`: the app on this machine. SQLite under .local/ unless DB_HOST points at a
-# PostgreSQL (then the same DB_* variables as production). LOCAL_PORT=9000 to move it.
+# `make run`: the app on this machine (app/core/management/commands/runlocal.py), on
+# PostgreSQL like production: DB_HOST from the environment or .env, else a cluster of its
+# own under .local/postgres, else SQLite (announced). LOCAL_PORT=9000 to move it;
+# RUN_ARGS=--database=sqlite to skip PostgreSQL.
 LOCAL_PORT ?= 8000
-run: venv ## Serve the app locally (migrated, seeded) and print its URL
-	@cd app && DJANGO_SETTINGS_MODULE=config.settings.local $(RUN) python manage.py migrate_and_seed --verbosity 0
-	@echo "django-gcp is serving on http://127.0.0.1:$(LOCAL_PORT)/  (Ctrl-C stops it)"
-	@cd app && DJANGO_SETTINGS_MODULE=config.settings.local $(RUN) python manage.py runserver 127.0.0.1:$(LOCAL_PORT)
+run: venv ## Serve the app locally on PostgreSQL (migrated, seeded); prints its URL once bound
+	@cd app && DJANGO_SETTINGS_MODULE=config.settings.local $(RUN) python manage.py runlocal \
+	  --port $(LOCAL_PORT) $(RUN_ARGS)
 
 collectstatic: venv ## Collect static files as the image build does (production storage)
 	cd app && DJANGO_SETTINGS_MODULE=config.settings.production \

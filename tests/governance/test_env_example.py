@@ -47,20 +47,31 @@ def test_every_documented_variable_is_read_by_the_app():
     assert not stale, f"nothing in app/ reads {sorted(stale)}: remove them from .env.example"
 
 
-def test_local_settings_start_with_the_example_values(tmp_path):
-    env = {**os.environ, **example_variables()}
-    env.pop("DB_HOST")  # the documented no-database path: embedded SQLite under .local/
-    check = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+def test_a_copied_example_is_read_and_switches_nothing_silently(tmp_path):
+    """`cp .env.example .env`: local settings read it, and the database stays the default
+    (DB_HOST is commented out), so nothing changes until the developer edits it."""
+    env_file = tmp_path / ".env"
+    env_file.write_text((ROOT / ".env.example").read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DB_"))}
+    check = (
+        "from django.conf import settings; "
+        "print(settings.DEBUG, settings.SECRET_KEY, settings.DATABASES['default']['ENGINE'])"
+    )
     done = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {check}"],
         cwd=ROOT / "app",
-        env={**env, "PYTHONPATH": str(ROOT / "app")},
+        env={
+            **env,
+            "PYTHONPATH": str(ROOT / "app"),
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",  # manage.py's default
+            "DJANGO_ENV_FILE": str(env_file),
+        },
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "change-me-local-only"]
+    assert done.stdout.split() == ["True", "change-me-local-only", "django.db.backends.sqlite3"]
 
 
 def _production_env(stack: str) -> dict[str, str]:
