@@ -4,6 +4,7 @@ could not read something instead of guessing."""
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -211,6 +212,14 @@ def test_an_unrecognised_failure_is_unknown_not_absent():
     odd = classify(CommandResult(2, "", "ERROR: (gcloud.kms.keys.describe) quota exceeded"))
     assert odd.state is State.UNKNOWN
     assert "exit 2" in odd.reason
+
+
+def test_the_module_entry_point_runs_the_cli(monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["python -m ops.bootstrap", "--project", "x"])
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_module("ops.bootstrap", run_name="__main__")
+    assert stopped.value.code == 2
+    assert "--location" in capsys.readouterr().err
 
 
 def test_python_dash_m_entry_point_refuses_no_arguments():

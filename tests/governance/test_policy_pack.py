@@ -176,7 +176,7 @@ def test_only_the_deployer_may_administer_only_its_own_secrets_project_wide():
         if r.inputs["role"] == "roles/secretmanager.admin"
     )  # fmt: skip
     own = grant.inputs["condition"]["expression"]
-    assert grant.inputs["member"] == DEPLOYER
+    assert grant.inputs["member"] == f"serviceAccount:{run.outputs['deployerServiceAccount']}"
     assert violations("secret-access-per-secret", _deployer_secret_admin(own)) == []
     for wide in (None, "true", "resource.name.startsWith('projects/')", "1 == 1 || " + own):
         assert violations("secret-access-per-secret", _deployer_secret_admin(wide)), wide

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import mock_run
@@ -10,7 +12,27 @@ from tests.infra.conftest import JOB, SA_IAM, SERVICE, env_of, one
 
 PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
 BRANCH = {"dev": "develop", "staging": "homolog", "prod": "main"}
-NUMBER = {"dev": "314159265358", "staging": "271828182845", "prod": "161803398874"}
+
+
+def facts(stack: str) -> dict[str, Any]:
+    """What the stack file fixes, so these tests hold for any organisation's values."""
+    config = stack_config(stack)
+    project, region = config["gcp:project"], config["gcp:region"]
+    service = config["django-gcp:serviceName"]
+    number = config["django-gcp:projectNumber"]
+    host = f"{service}-{number}.{region}.run.app"
+    return {
+        "project": project,
+        "region": region,
+        "service": service,
+        "number": number,
+        "host": host,
+        "connection": f"{project}:{region}:{config['django-gcp:database']['instanceName']}",
+        "domain": config.get("django-gcp:customDomain"),
+        "run": config["django-gcp:run"],
+        "registry": f"{region}-docker.pkg.dev/{project}/"
+        f"{config['django-gcp:registry']['repositoryId']}",
+    }
 
 
 def github_of(stack: str) -> dict:
@@ -77,31 +99,31 @@ def test_service_runs_by_digest_with_probes_socket_and_sizes(run: ProgramRun):
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live/"
     assert container["resources"]["startupCpuBoost"] is True
     assert container["volumeMounts"] == [{"mountPath": "/cloudsql", "name": "cloudsql"}]
-    connection = f"acme-django-{run.stack}:europe-west1:django-app-pg"
+    f = facts(run.stack)
     assert template["volumes"] == [
-        {"name": "cloudsql", "cloudSqlInstance": {"instances": [connection]}}
+        {"name": "cloudsql", "cloudSqlInstance": {"instances": [f["connection"]]}}
     ]
-    expected = {
-        "dev": ({"cpu": "1", "memory": "512Mi"}, 8, 0, 2),
-        "staging": ({"cpu": "1", "memory": "1Gi"}, 8, 0, 4),
-        "prod": ({"cpu": "2", "memory": "2Gi"}, 16, 1, 10),
-    }[run.stack]
-    assert container["resources"]["limits"] == expected[0]
-    assert template["maxInstanceRequestConcurrency"] == expected[1]
-    assert template["scaling"] == {"minInstanceCount": expected[2], "maxInstanceCount": expected[3]}
-    assert template["timeout"] == "60s"
+    sizes = f["run"]
+    assert container["resources"]["limits"] == {"cpu": sizes["cpu"], "memory": sizes["memory"]}
+    assert template["maxInstanceRequestConcurrency"] == sizes["concurrency"]
+    assert template["scaling"] == {
+        "minInstanceCount": sizes["minInstances"],
+        "maxInstanceCount": sizes["maxInstances"],
+    }
+    assert template["timeout"] == f"{sizes['timeoutSeconds']}s"
     assert service["ingress"] == "INGRESS_TRAFFIC_ALL"
     assert template["revision"] == run.outputs["latestRevision"]
 
 
 def test_service_env_derives_hosts_and_uses_pinned_secret_versions(run: ProgramRun):
     env = env_of(one(run, SERVICE).inputs["template"]["containers"][0])
-    host = f"django-app-{NUMBER[run.stack]}.europe-west1.run.app"
-    hosts = [host, f"candidate---{host}"] + (["app.acme.example"] if run.stack == "prod" else [])
+    f = facts(run.stack)
+    host = f["host"]
+    hosts = [host, f"candidate---{host}"] + ([f["domain"]] if f["domain"] else [])
     assert env["DJANGO_ALLOWED_HOSTS"] == ",".join(hosts)
     assert env["DJANGO_CSRF_TRUSTED_ORIGINS"] == ",".join(f"https://{h}" for h in hosts)
     assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
-    assert env["DB_HOST"] == f"/cloudsql/acme-django-{run.stack}:europe-west1:django-app-pg"
+    assert env["DB_HOST"] == f"/cloudsql/{f['connection']}"
     assert env["DJANGO_SECRET_KEY"] == {"secret": "django-secret-key", "version": "1"}
     assert env["DB_PASSWORD"] == {"secret": "db-password", "version": "1"}
     assert "PORT" not in env  # reserved: Cloud Run sets it
@@ -201,16 +223,13 @@ def test_outputs_match_the_contract(run: ProgramRun):
         "servicePublic",
         "migrationTimeoutSeconds",
     }
-    host = f"django-app-{NUMBER[run.stack]}.europe-west1.run.app"
-    assert out["serviceUrl"] == f"https://{host}"
-    assert out["candidateUrl"] == f"https://candidate---{host}"
-    assert out["registryPath"] == f"europe-west1-docker.pkg.dev/acme-django-{run.stack}/django"
-    assert out["workloadIdentityProvider"] == (
-        f"projects/{NUMBER[run.stack]}/locations/global/workloadIdentityPools/github-actions/"
-        "providers/github-oidc"
-    )
+    f = facts(run.stack)
+    assert out["serviceUrl"] == f"https://{f['host']}"
+    assert out["candidateUrl"] == f"https://candidate---{f['host']}"
+    assert out["registryPath"] == f["registry"]
+    assert out["workloadIdentityProvider"] == f"{pool_of(run.stack)}/providers/github-oidc"
     assert out["deployerServiceAccount"] == (
-        f"django-app-deployer@acme-django-{run.stack}.iam.gserviceaccount.com"
+        f"{f['service']}-deployer@{f['project']}.iam.gserviceaccount.com"
     )
     assert out["rolloutSteps"] == ([10, 50, 100] if run.stack == "prod" else [100])
     budget = out["connectionBudget"]
