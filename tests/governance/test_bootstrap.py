@@ -4,6 +4,7 @@ could not read something instead of guessing."""
 
 from __future__ import annotations
 
+import re
 import runpy
 import subprocess
 import sys
@@ -237,3 +238,15 @@ def test_a_stack_file_without_its_identities_is_named(tmp_path: Path):
         ValueError, match=r"Pulumi\.qa\.yaml needs gcp:project and django-gcp:serviceName"
     ):
         plan(args, now=NOW)
+
+
+def test_one_pulumi_cli_version_in_runbook_workflows_and_lock():
+    runbook = (ROOT / "RUNBOOK.md").read_text()
+    section = runbook.split("## Bootstrap a new environment", 1)[1].split("\n## ", 1)[0]
+    assert f"--version {PULUMI_VERSION}" in section
+    assert "gcloud auth application-default login" in section
+    assert "gcloud billing projects link" in section
+    pins = set()
+    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
+        pins |= set(re.findall(r"pulumi-version:\s*([0-9.]+)", workflow.read_text()))
+    assert pins == {PULUMI_VERSION}
