@@ -98,6 +98,14 @@ class CloudRun:
             found.append(RevisionInfo(_short(item.name), created, failed))
         return sorted(found, key=lambda r: r.create_time, reverse=True)
 
+    def job_limits(self, job: str) -> tuple[int, int]:
+        """(task timeout seconds, max retries) as the job is configured now; an execution
+        may run (retries + 1) x timeout before Cloud Run gives up on it."""
+        found = self._jobs.get_job(name=f"{self._parent}/jobs/{job}", retry=self._retry)
+        task = found.template.template
+        timeout = task.timeout.total_seconds() if task.timeout else 0  # pyright: ignore[reportAttributeAccessIssue]
+        return int(timeout), int(task.max_retries)
+
     def start_job(self, job: str) -> str:
         """Start an execution; returns its full name. The operation is not awaited."""
         operation = self._jobs.run_job(name=f"{self._parent}/jobs/{job}", retry=self._retry)

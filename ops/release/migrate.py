@@ -3,8 +3,9 @@
     python -m ops.release.migrate --outputs candidate.json
 
 The job runs the candidate's image, so migrations are applied before any traffic reaches
-the revision that needs them. The wait is the job's own timeout (output
-`migrationTimeoutSeconds`) plus a margin: a shorter wait would fail a deploy while the
+the revision that needs them. The wait is as long as the execution may run: the job's
+task timeout x (max retries + 1), read from the job itself and never less than the output
+`migrationTimeoutSeconds`, plus a margin: a shorter wait would fail a deploy while the
 migration keeps running. Transient API errors while polling are retried with backoff.
 Exit codes: 0 succeeded, 1 failed or timed out (names the execution and its logs), 2 usage.
 """
@@ -69,8 +70,15 @@ def main(
                 f"--timeout {args.timeout:.0f} is shorter than the job's own timeout "
                 f"({job_timeout}s): the wait would give up on a running migration"
             )
-        timeout = args.timeout or job_timeout + MARGIN_SECONDS
         run = CloudRun(outputs.text("projectId"), outputs.text("region"))
+        task_timeout, retries = run.job_limits(job)
+        longest = max(job_timeout, task_timeout) * (retries + 1)
+        timeout = args.timeout or longest + MARGIN_SECONDS
+        print(
+            f"migration job {job}: waiting up to {timeout:.0f}s ({retries + 1} attempt(s) of "
+            f"{max(job_timeout, task_timeout)}s + {MARGIN_SECONDS}s)",
+            flush=True,
+        )
         done = run_job(run, job, timeout=timeout, sleep=sleep, clock=clock)
     except (OutputError, MigrationError, TimeoutError, api_exceptions.GoogleAPIError,
             RuntimeError) as exc:  # fmt: skip

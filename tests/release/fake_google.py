@@ -58,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _run(self, method: str, path: str) -> None:
         world = self.world
         world.api_calls.append(f"{method} {path}")
-        if world.take_transient():
+        if world.take_transient(path):
             return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
         if path.startswith("/v1/projects/"):
             return self._sqladmin(method, path)
@@ -93,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
                 "createTime": _time(r.created),
                 "conditions": [{"type": "Ready", "state": "CONDITION_SUCCEEDED"}],
             } for r in revisions]})  # fmt: skip
+        if method == "GET" and parts[0] == "jobs" and len(parts) == 2:
+            if parts[1] not in world.jobs:
+                return self._error(404, "NOT_FOUND", f"Job {parts[1]} not found")
+            spec = {"template": world.job_specs[parts[1]]}
+            return self._send(200, {"name": f"{parent}/jobs/{parts[1]}", "template": spec})
         if method == "POST" and parts[0] == "jobs" and parts[1].endswith(":run"):
             job = parts[1].removesuffix(":run")
             if job not in world.jobs:
@@ -184,7 +189,7 @@ class _Monitoring:
 
     def list_time_series(self, request: monitoring_v3.ListTimeSeriesRequest, context):
         world = self.world
-        if world.take_transient():
+        if world.take_transient("timeSeries"):
             context.abort(grpc.StatusCode.UNAVAILABLE, "try again")
         labels = dict(re.findall(r'([\w.]+) = "([^"]*)"', request.filter))
         service = labels["resource.labels.service_name"]

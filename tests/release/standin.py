@@ -58,7 +58,9 @@ class StandinStack:
         try:
             for job in run.of_type(JOB_TYPE):
                 container = job.inputs["template"]["template"]["containers"][0]
-                self._world.apply_job(job.inputs["name"], _env(container, "APP_VERSION"))
+                task = job.inputs["template"]["template"]
+                self._world.apply_job(job.inputs["name"], _env(container, "APP_VERSION"),
+                                      task["timeout"], int(task.get("maxRetries", 0)))  # fmt: skip
             for service in run.of_type(SERVICE_TYPE):
                 template = service.inputs["template"]
                 container = template["containers"][0]

@@ -124,3 +124,23 @@ def test_runner_death_then_the_next_deploy_repairs_lock_and_split(release: Relea
     assert f"100% to {stable}" in out.summary
     assert release.world.shares_now(SERVICE) == {release.outputs("prod")["latestRevision"]: 100}
     assert release.outputs("prod")["commit"] == latest
+
+
+def test_a_migration_that_needs_its_retry_is_waited_for(release: Release) -> None:
+    deployed(release)
+    # prod: 1800 s per attempt, 1 retry. The first attempt times out, the retry succeeds:
+    # the execution ends after 3000 s, past one attempt's timeout (the old 1800 s wait).
+    release.world.migration_seconds = 3000
+    out = release.deploy("prod", release.commit("long data migration"))
+    assert out.ok, out.summary
+    assert out.steps["migrate"] == 0
+    assert "PROMOTED" in out.summary
+
+
+def test_a_migration_past_every_attempt_fails_naming_the_execution(release: Release) -> None:
+    _, stable = deployed(release)
+    release.world.migration_seconds = 5000  # beyond 2 x 1800 s + 300 s
+    out = release.deploy("prod", release.commit("stuck migration"))
+    assert out.steps["migrate"] == 1
+    assert "not finished after 3900s" in out.summary
+    assert release.world.shares_now(SERVICE) == {stable: 100}

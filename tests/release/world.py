@@ -73,8 +73,11 @@ class World:
     broken_smoke: set[str] = field(default_factory=set)
     private_services: dict[str, str] = field(default_factory=dict)  # name -> ID token audience
     transient_failures: int = 0
+    transient_on: dict[str, int] = field(default_factory=dict)  # path fragment -> 503s left
+    transient_log: list[str] = field(default_factory=list)
     services: dict[str, Service] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)  # job -> commit of its image
+    job_specs: dict[str, dict] = field(default_factory=dict)  # job -> task timeout, retries
     executions: dict[str, Execution] = field(default_factory=dict)
     backup_seconds: float = 300.0
     backups: dict[str, tuple[str, float]] = field(default_factory=dict)  # op -> instance, t
@@ -82,10 +85,16 @@ class World:
     api_calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take_transient(self) -> bool:
+    def take_transient(self, path: str = "") -> bool:
         with self.lock:
+            for fragment, left in self.transient_on.items():
+                if fragment in path and left > 0:
+                    self.transient_on[fragment] = left - 1
+                    self.transient_log.append(path)
+                    return True
             if self.transient_failures > 0:
                 self.transient_failures -= 1
+                self.transient_log.append(path)
                 return True
             return False
 
@@ -113,8 +122,9 @@ class World:
                 shares[entry["revision"]] = shares.get(entry["revision"], 0) + entry["percent"]
         service.history.append((self.clock.now(), shares))
 
-    def apply_job(self, name: str, commit: str) -> None:
+    def apply_job(self, name: str, commit: str, timeout: str = "600s", retries: int = 0) -> None:
         self.jobs[name] = commit
+        self.job_specs[name] = {"timeout": timeout, "maxRetries": retries}
 
     def start_execution(self, job: str) -> Execution:
         commit = self.jobs[job]
