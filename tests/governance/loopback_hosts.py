@@ -4,7 +4,9 @@ Allowed (everything else is reported): 127.0.0.0/8, ::1, ``localhost``, an absol
 unix socket directory, as libpq and Cloud SQL use), an empty host (libpq's default socket),
 and a name under ``.invalid`` containing a space: the resolver refuses such a name before
 sending any query (tests/drills/unreachable.py). A plain ``.invalid`` name is NOT allowed as
-a target: looking it up sends a DNS query to the machine's nameserver.
+a target: looking it up sends a DNS query to the machine's nameserver. A target that has to
+leave the machine anyway is a reviewed exception: ``# loopback-guard: allow: <reason>`` on its
+line (the reason is required).
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from __future__ import annotations
 import ast
 import ipaddress
 import re
+from dataclasses import dataclass, replace
 
 HOLE = "\x00"  # stands for an f-string's {...}: a host containing it is not knowable
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# A reviewed exception, on the line of the target, with a reason of a few words at least:
+#   "http://deb.debian.org/debian",  # loopback-guard: allow: <why this may leave the machine>
+WAIVER = re.compile(r"#\s*loopback-guard:\s*allow:\s*(\S.{9,})$")
 CONNINFO_HOST = re.compile(r"\bhost(?:addr)?\s*=\s*(?:'([^']*)'|([^\s']+))")
 
 
@@ -65,3 +71,31 @@ def literal_text(node: ast.expr | None) -> str | None:
         if left is not None or right is not None:
             return (left or HOLE) + (right or HOLE)
     return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One connection target the scan could read; ``local`` says whether it is allowed."""
+
+    path: str
+    line: int
+    where: str
+    target: str
+    local: bool
+    waiver: str = ""  # the reason given on the line for a reviewed exception
+
+    @property
+    def violation(self) -> bool:
+        return not self.local and not self.waiver
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}:{self.line}: {self.where} targets {self.target!r}, which is not "
+            "loopback; tests may only reach 127.0.0.0/8 (tests/drills/unreachable.py has "
+            "local stand-ins for unreachable hosts)"
+        )
+
+
+def waive(finding: Finding, line: str) -> Finding:
+    reason = WAIVER.search(line)
+    return replace(finding, waiver=reason[1].strip()) if reason and not finding.local else finding
