@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import phases, report
+from bench.image import measure_image
 from bench.pgstat import conninfo_from_env
 from bench.runtime import (
     REPO,
@@ -39,6 +40,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--db-seconds", type=int, default=60)
     parser.add_argument("--db-connections", type=int, default=80)
     parser.add_argument("--db-path", default="/", help="a page that queries the database")
+    parser.add_argument(
+        "--image-runs", type=int, default=3, help="container cold starts (0: skip the image)"
+    )
     parser.add_argument("--output", type=Path, default=None, help="JSON path")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return parser.parse_args()
@@ -83,6 +87,11 @@ def _measure(args: argparse.Namespace, cluster: PostgresCluster) -> dict[str, An
         database="bench",
     )
 
+    image: dict[str, Any] = {"image_skipped": "--image-runs 0"}
+    if args.image_runs > 0:
+        print(f"the image: build with podman, {args.image_runs} container cold starts", flush=True)
+        image = measure_image(cluster, "bench", runs=args.image_runs)
+
     shape = ProcessShape(args.workers, args.threads, args.pool_size, source="this run")
     cold_app, cold_bare = statistics.median(cold["app"]), statistics.median(cold["bare"])
     return {
@@ -108,6 +117,7 @@ def _measure(args: argparse.Namespace, cluster: PostgresCluster) -> dict[str, An
         "workers": args.workers,
         "threads": args.threads,
         "pool_max_size": args.pool_size,
+        **image,
     }
 
 

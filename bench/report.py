@@ -84,6 +84,12 @@ def render_table(figures: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         ("connection budget (workers x pool)", f"{figures['connection_budget']}"),
         ("runtime deps without bytecode", f"{figures['deps_without_bytecode_mb']} MB"),
     ]
+    if "image_mb" in figures:
+        detail.append(("image size (stand-in base included)", f"{figures['image_mb']} MB"))
+        start = figures["image_cold_start_s"] * 1000
+        detail.append(("container cold start, podman start", f"{start:.0f} ms"))
+    elif "image_skipped" in figures:
+        detail.append(("image", f"not built: {figures['image_skipped']}"))
     lines = [f"{'figure':<40} {'value':>12}  {'target':<12} result"]
     lines.append("-" * len(lines[0]))
     for row in rows:

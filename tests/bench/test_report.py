@@ -29,3 +29,24 @@ def test_verdicts_flag_a_slow_cold_start_and_low_throughput() -> None:
 
     assert not rows["cold_start_ratio"]["met"]
     assert not rows["live_rps_ratio"]["met"]
+
+
+def test_the_table_shows_the_image_figures_or_why_there_are_none() -> None:
+    base = FIGURES | {
+        "cold_start_app_s": 0.3,
+        "cold_start_bare_s": 0.1,
+        "live_rps_app": 9000.0,
+        "live_rps_bare": 10000.0,
+        "db_path": "/",
+        "db_p50_ms": 40.0,
+        "db_rps": 1000.0,
+        "deps_without_bytecode_mb": 35.0,
+    }
+    rows = report.verdicts(base)
+
+    built = report.render_table(base | {"image_mb": 452.5, "image_cold_start_s": 0.96}, rows)
+    skipped = report.render_table(base | {"image_skipped": "podman is not installed"}, rows)
+
+    assert "452.5 MB" in built
+    assert "960 ms" in built
+    assert "not built: podman is not installed" in skipped

@@ -115,3 +115,11 @@ def build_app(app_version: str) -> str:
 def image_size_mb(image: str) -> float:
     size = podman("image", "inspect", "--format", "{{.Size}}", image).stdout.strip()
     return round(int(size) / 1e6, 1)
+
+
+def head_commit() -> str:
+    """The commit an image is built for (its APP_VERSION build argument)."""
+    result = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() or "unknown"

@@ -20,7 +20,16 @@ import pytest
 import requests
 
 from tests.drills.traffic import BackgroundLoad
-from tests.image.builder import REPO, build_app, build_standin, image_size_mb, missing_tools, podman
+from tests.image.builder import (
+    REPO,
+    build_app,
+    build_standin,
+    head_commit,
+    image_size_mb,
+    missing_tools,
+    podman,
+)
+from tests.image.container import SERVICE_HOST, run_args, service_env, timed_start
 from tests.support.gunicorn import free_port
 from tests.support.postgres import PostgresCluster
 
@@ -29,71 +38,15 @@ pytestmark = [
     pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools())),
 ]
 
-CONNECTION = "acme-django-test:europe-west1:django-app-pg"
-SERVICE_HOST = "django-app-161803398874.europe-west1.run.app"
 CLOUD_RUN_SIGKILL_AFTER = 10.0
-# Every plain variable infra/app_env.py gives the service must be set here (checked below).
+# Every plain variable infra/app_env.py gives the service must be set (checked below).
 APP_ENV_SOURCE = REPO / "infra" / "app_env.py"
-
-
-def service_env(cluster: PostgresCluster, database: str, port: int) -> dict[str, str]:
-    """What infra/app_env.py sets (prod's shape), the secrets, and Cloud Run's own."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_ALLOWED_HOSTS": SERVICE_HOST,
-        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{SERVICE_HOST}",
-        "DJANGO_SECURE_SSL_REDIRECT": "true",
-        "DJANGO_SECURE_HSTS_SECONDS": "31536000",
-        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
-        "DJANGO_SECURE_HSTS_PRELOAD": "true",
-        "DJANGO_SECURE_COOKIES": "true",
-        "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
-        "DJANGO_LOG_LEVEL": "INFO",
-        "DB_NAME": database,
-        "DB_USER": "postgres",
-        "DB_HOST": f"/cloudsql/{CONNECTION}",
-        # The test cluster's socket is .s.PGSQL.<its port>; Cloud SQL's is 5432.
-        "DB_PORT": str(cluster.port),
-        "DB_CONNECT_TIMEOUT": "5",
-        "DB_POOL_MAX_SIZE": "4",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "4",
-        "GOOGLE_CLOUD_PROJECT": "acme-django-test",
-        # Secrets (Secret Manager on Cloud Run).
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DB_PASSWORD": "",
-        # Cloud Run's own.
-        "PORT": str(port),
-        "K_SERVICE": "django-app",
-        "K_REVISION": "django-app-00001-abc",
-        "K_CONFIGURATION": "django-app",
-    }
-
-
-def _podman_args(env: dict[str, str], cluster: PostgresCluster) -> list[str]:
-    args = ["--runtime", "runc", "--network", "host"]
-    # podman's rootful defaults raise both limits to the maximum, which the container init
-    # may not set inside a sandboxed VM ("error setting rlimit ... operation not
-    # permitted"); explicit limits below the host's work everywhere.
-    args += ["--ulimit", "nofile=8192:8192", "--ulimit", "nproc=4096:4096"]
-    args += ["--mount", f"type=bind,source={cluster.socket_dir},target=/cloudsql/{CONNECTION}"]
-    for name, value in env.items():
-        args += ["--env", f"{name}={value}"]
-    return args
-
-
-def _head() -> str:
-    """The commit the image is built for (its APP_VERSION build argument)."""
-    result = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() or "unknown"
 
 
 @pytest.fixture(scope="module")
 def image() -> str:
     build_standin()
-    return build_app(_head())
+    return build_app(head_commit())
 
 
 @pytest.fixture(scope="module")
@@ -102,18 +55,6 @@ def cluster() -> Iterator[PostgresCluster]:
     own.create_database("app")
     yield own
     own.destroy()
-
-
-def _wait_for(url: str, timeout: float = 60.0) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return time.monotonic() - started
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not 200 within {timeout} s")
 
 
 def test_infra_sets_no_variable_this_test_leaves_out() -> None:
@@ -128,7 +69,7 @@ def test_the_image_migrates_serves_and_drains_as_cloud_run_runs_it(
 ) -> None:
     port = free_port()
     env = service_env(cluster, "app", port)
-    args = _podman_args(env, cluster)
+    args = run_args(env, cluster)
     # The migration job: the same image, its own command.
     migrate = podman("run", "--rm", *args, image, "python", "manage.py", "migrate_and_seed")
     assert "seeds:" in migrate.stdout, migrate.stdout + migrate.stderr
@@ -136,11 +77,8 @@ def test_the_image_migrates_serves_and_drains_as_cloud_run_runs_it(
     name = f"django-gcp-test-{secrets.token_hex(4)}"
     podman("create", "--name", name, *args, image)
     try:
-        started = time.monotonic()
-        podman("start", name)
+        cold_start = timed_start(name, port)
         base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/health/ready/")
-        cold_start = time.monotonic() - started
         # PID 1 is gunicorn, as the unprivileged user the Dockerfile names.
         status = podman("exec", name, "cat", "/proc/1/status").stdout
         cmdline = podman("exec", name, "cat", "/proc/1/cmdline").stdout.split("\0")

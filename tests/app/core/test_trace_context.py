@@ -31,7 +31,9 @@ def test_superscript_digits_in_the_cloud_span_id_are_ignored_not_raised(raw: byt
     assert context == TraceContext(TRACE, None, sampled=True)
 
 
-@pytest.mark.parametrize("span", ["0", str(2**64), "-1", "+5", " 5", "1_000", "٣", "１２"])
+@pytest.mark.parametrize(
+    "span", ["0", str(2**64), "-1", "+5", " 5", "1_000", "\u0663", "\uff11\uff12"]
+)
 def test_cloud_span_id_must_be_a_nonzero_u64_in_ascii_decimal(span: str) -> None:
     assert trace_from_headers(f"{TRACE}/{span};o=0", None).span_id is None
 
