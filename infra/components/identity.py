@@ -140,6 +140,17 @@ class Identity(pulumi.ComponentResource):
                 member=self.deployer.member,
                 opts=child_opts(self, opts),
             )
+        # Smoke tests and gates call a private service with a Google ID token; in CI the
+        # credentials already are the deployer's, and IAM Credentials only mints an ID
+        # token for an account to a caller allowed to on that account, itself included
+        # (ops/clients/id_token.py). OpenID tokens only: no access tokens, no other account.
+        serviceaccount.IAMMember(
+            f"{name}-deployer-id-tokens-for-itself",
+            service_account_id=self.deployer.name,
+            role="roles/iam.serviceAccountOpenIdTokenCreator",
+            member=self.deployer.member,
+            opts=child_opts(self, opts),
+        )
         self.register_outputs(
             {
                 "runtime": self.runtime.email,

@@ -88,6 +88,9 @@ def escalation(found: list[Grant]) -> list[str]:
             if grant.role == "roles/iam.workloadIdentityUser":
                 if not grant.member.startswith("principalSet://"):
                     problems.append(f"{who}: only federated GitHub tokens may impersonate")
+            elif grant.role == "roles/iam.serviceAccountOpenIdTokenCreator":
+                if grant.member != f"serviceAccount:{grant.target}":
+                    problems.append(f"{who}: ID tokens only for itself")
             elif grant.role != "roles/iam.serviceAccountUser" or target not in ACT_AS_TARGETS:
                 problems.append(f"{who}: only actAs on the runtime/migrator accounts")
         elif re.search(r"admin|owner", grant.role, re.I):
@@ -149,6 +152,8 @@ PROD_DEPLOYER = "serviceAccount:django-app-deployer@acme-django-prod.iam.gservic
         (Grant(DEV_DEPLOYER, "roles/iam.serviceAccountUser", "service account",
                "django-app-previewer@acme-django-dev.iam.gserviceaccount.com"), "escalation"),
         (Grant(DEV_DEPLOYER, "roles/artifactregistry.admin", "project", "p"), "escalation"),
+        (Grant(DEV_DEPLOYER, "roles/iam.serviceAccountOpenIdTokenCreator", "service account",
+               "django-app-runtime@acme-django-dev.iam.gserviceaccount.com"), "escalation"),
     ],
 )  # fmt: skip
 def test_control_the_checks_catch_a_planted_grant(planted: Grant, check: str):
