@@ -8,6 +8,7 @@ import pulumi
 
 from app_env import CONTAINER_PORT, app_environment
 from components.apis import Apis, ApisArgs
+from components.audit import AuditAndRetention, AuditArgs
 from components.database import Database, DatabaseArgs
 from components.federation import FederationArgs, GithubFederation
 from components.identity import Identity, IdentityArgs
@@ -16,6 +17,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.registry import Registry, RegistryArgs
 from components.secrets import Secrets, SecretsArgs
 from components.service import CloudRunService, ServiceArgs
+from components.slo import ServiceLevels, SloArgs
 from revisions import revision_name, traffic_targets
 from stack_config import connection_budget, load_stack_config
 
@@ -142,7 +144,7 @@ if config.image is not None:
     )
 
 alerts = config.alerts
-Monitoring(
+monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
         project=project,
@@ -191,3 +193,40 @@ pulumi.export("commit", config.commit)
 pulumi.export("serviceDeclared", service_declared)
 pulumi.export("servicePublic", config.access.public)
 pulumi.export("migrationTimeoutSeconds", config.migration.timeout_seconds)
+
+# Optional platform capabilities (infra/stack_config/platform.py): each off unless turned on.
+channels = [channel.name for channel in monitoring.channels]
+if config.slo.enabled and service_declared:
+    slos = ServiceLevels(
+        "slo",
+        SloArgs(
+            project=project,
+            environment=config.environment,
+            service_name=config.service_name,
+            database_id=f"{project}:{db_cfg.instance_name}",
+            availability_goal=config.slo.availability_goal,
+            latency_goal=config.slo.latency_goal,
+            latency_threshold_ms=config.slo.latency_threshold_ms,
+            window_days=config.slo.window_days,
+            min_instances=run_cfg.min_instances,
+            channels=channels,
+        ),
+        after_apis,
+    )
+    pulumi.export("sloNames", slos.slo_names)
+if config.audit.enabled:
+    audit = AuditAndRetention(
+        "audit",
+        AuditArgs(
+            project=project,
+            environment=config.environment,
+            service_name=config.service_name,
+            job_name=config.migration_job_name,
+            data_access_logs=config.audit.data_access_logs,
+            log_retention_days=config.audit.log_retention_days,
+            error_lines_threshold=config.audit.error_lines_threshold,
+            channels=channels,
+        ),
+        after_apis,
+    )
+    pulumi.export("errorLogMetric", audit.metric_name)

@@ -1,0 +1,86 @@
+"""Optional platform sections: SLOs, audit and retention, media uploads, cache.
+
+Each section is off unless the stack turns it on (`enabled: true`), because each one is
+billed (alerting conditions, log volume, storage, a Redis instance) and because turning
+one on needs an administrator's `pulumi up` once (IAM audit config, log bucket, bucket
+IAM: RUNBOOK, "Platform capabilities"). The docstrings are the README key table.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from stack_config.types import Strict, Text
+
+Goal = Annotated[float, Field(ge=0.9, le=0.9999)]
+BucketName = Annotated[
+    str,
+    Text(
+        r"[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]",
+        "must be 3-63 lowercase letters, digits, '-' or '_' (a Cloud Storage bucket name)",
+    ),
+]
+
+
+class Slo(Strict):
+    """Availability and latency SLOs of the service and their burn-rate alerts."""
+
+    enabled: bool = False
+    """Declare the Cloud Monitoring service, both SLOs and their alerts (alerts are billed)."""
+    availability_goal: Goal = 0.995
+    """Fraction of requests that must not be 5xx over the window."""
+    latency_goal: Goal = 0.95
+    """Fraction of requests that must be served within latencyThresholdMs."""
+    latency_threshold_ms: Annotated[int, Field(ge=50, le=60000)] = 1000
+    """A request slower than this spends latency budget."""
+    window_days: Annotated[int, Field(ge=7, le=30)] = 30
+    """Rolling compliance window; burn-rate thresholds derive from it (30 days: 14.4x, 6x, 1x)."""
+
+
+class Audit(Strict):
+    """Data Access audit logs, log retention and the application-error alert."""
+
+    enabled: bool = False
+    """Turn this section on (audit logs and retention are billed as log volume and storage)."""
+    data_access_logs: bool = True
+    """DATA_READ/DATA_WRITE audit logs for Secret Manager, Cloud SQL and IAM."""
+    log_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    """Retention of the project's _Default log bucket (beyond 30 days is billed)."""
+    error_lines_threshold: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    """Application ERROR log lines in 5 minutes above which the error alert fires."""
+
+
+class Media(Strict):
+    """A private bucket for user uploads (Django's default storage), signed URLs to read."""
+
+    enabled: bool = False
+    """Create the bucket and let the runtime identity use it (storage is billed)."""
+    bucket_name: BucketName | None = None
+    """Bucket name; default <project>-media (bucket names are global)."""
+    versioning: bool = True
+    """Keep overwritten and deleted objects as noncurrent versions."""
+    noncurrent_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    """Noncurrent versions are deleted this many days after they stop being live."""
+    nearline_after_days: Annotated[int, Field(ge=30, le=3650)] | None = None
+    """Move objects to NEARLINE after this many days (unset: stay STANDARD)."""
+    signed_url_seconds: Annotated[int, Field(ge=60, le=604800)] = 3600
+    """Lifetime of the signed URLs the app hands out (V4 allows at most 7 days)."""
+
+
+class Cache(Strict):
+    """Memorystore for Redis behind Django's RedisCache (the app degrades without it)."""
+
+    enabled: bool = False
+    """Create the Redis instance and point the app's cache at it (billed per GB-hour)."""
+    tier: Literal["BASIC", "STANDARD_HA"] = "BASIC"
+    """BASIC (one node) or STANDARD_HA (replica with automatic failover)."""
+    memory_size_gb: Annotated[int, Field(ge=1, le=300)] = 1
+    """Instance memory."""
+    redis_version: Literal["REDIS_6_X", "REDIS_7_0", "REDIS_7_2"] = "REDIS_7_2"
+    """Redis version."""
+    network: Annotated[str, Text(r"[a-z][a-z0-9-]{0,62}", "must be a VPC network name")] = "default"
+    """VPC network the instance joins and the service reaches by Direct VPC egress."""
+    subnetwork: Annotated[str, Text(r"[a-z][a-z0-9-]{0,62}", "must be a subnet name")] = "default"
+    """Subnet in the stack's region the service's egress uses."""
