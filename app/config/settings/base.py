@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "core",
+    # The example of a team's own app (README "Your own apps"): add yours below it.
+    "catalog",
 ]
 
 # MIDDLEWARE

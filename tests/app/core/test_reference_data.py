@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DataError
 from django.test import override_settings
 
+from catalog.models import Plan
+from catalog.seeds import SEEDS as CATALOG_SEEDS
 from core.models import Currency
 from core.reference_data import ReferenceRows, apply, discover, missing
 from core.seeds import SEEDS, apply_seeds, missing_seeds
@@ -45,8 +47,8 @@ def _write_seeds(tmp_path: Path, label: str, body: str) -> None:
     (tmp_path / label / "seeds.py").write_text(body)
 
 
-def test_core_declares_its_rows_as_data() -> None:
-    assert discover() == SEEDS
+def test_each_app_declares_its_rows_as_data_in_installed_apps_order() -> None:
+    assert discover() == (*SEEDS, *CATALOG_SEEDS)
 
 
 @pytest.mark.django_db
@@ -54,13 +56,13 @@ def test_every_app_seeds_module_is_applied_once_and_then_changes_nothing(
     tmp_path: Path, extra_app: str
 ) -> None:
     _write_seeds(tmp_path, extra_app, GROUP_SEEDS)
-    assert [seed.model for seed in discover()] == [Currency, Group]
+    assert [seed.model for seed in discover()] == [Currency, Plan, Group]
     assert missing_seeds()[-2:] == ["auth.Group editors", "auth.Group viewers"]
 
-    assert str(apply_seeds()) == "7 created, 0 updated, 0 unchanged"
+    assert str(apply_seeds()) == "10 created, 0 updated, 0 unchanged"
     assert sorted(Group.objects.values_list("name", flat=True)) == ["editors", "viewers"]
     assert missing_seeds() == []
-    assert str(apply_seeds()) == "0 created, 0 updated, 7 unchanged"
+    assert str(apply_seeds()) == "0 created, 0 updated, 10 unchanged"
 
 
 @pytest.mark.django_db
@@ -68,7 +70,7 @@ def test_drifted_rows_are_corrected_and_undeclared_rows_kept() -> None:
     apply_seeds()
     Currency.objects.filter(code="EUR").update(name="Ecu")
     Currency.objects.create(code="CHF", name="Swiss franc", minor_units=2)
-    assert str(apply_seeds()) == "0 created, 1 updated, 4 unchanged"
+    assert str(apply_seeds()) == "0 created, 1 updated, 7 unchanged"
     assert Currency.objects.get(code="EUR").name == "Euro"
     assert Currency.objects.filter(code="CHF").exists()
 

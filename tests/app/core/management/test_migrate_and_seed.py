@@ -27,7 +27,7 @@ def test_in_process_run_migrates_and_seeds_under_the_lock(
     out = io.StringIO()
     with caplog.at_level(logging.INFO, logger="core.migration_lock"):
         call_command("migrate_and_seed", stdout=out, verbosity=1)
-    assert "seeds: 5 created, 0 updated, 0 unchanged" in out.getvalue()
+    assert "seeds: 8 created, 0 updated, 0 unchanged" in out.getvalue()
     assert "migration lock released" in caplog.text
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")

@@ -88,7 +88,7 @@ def test_serves_on_its_own_postgres_and_cleans_up_on_sigterm(cluster_dir: Path) 
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     assert lines[0].startswith(f"database: PostgreSQL cluster in {cluster_dir}")
-    assert "seeds: 5 created, 0 updated, 0 unchanged" in lines
+    assert "seeds: 8 created, 0 updated, 0 unchanged" in lines
     assert lines[-1] == f"django-gcp is serving on http://127.0.0.1:{port}/  (Ctrl-C stops it)"
     assert not any(line.lstrip().startswith("{") for line in lines), "JSON among plain logs"
     assert not (cluster_dir / "data" / "postmaster.pid").exists(), "cluster left running"
@@ -97,7 +97,7 @@ def test_serves_on_its_own_postgres_and_cleans_up_on_sigterm(cluster_dir: Path) 
     # The next run reuses the cluster and its data: the rows are already there.
     again = _runlocal(port, "--cluster-dir", str(cluster_dir))
     try:
-        assert "seeds: 0 created, 0 updated, 5 unchanged" in _lines_until_serving(again)
+        assert "seeds: 0 created, 0 updated, 8 unchanged" in _lines_until_serving(again)
     finally:
         again.send_signal(signal.SIGTERM)
         again.wait(timeout=30)

@@ -25,9 +25,9 @@ def _call(name: str) -> str:
 
 @pytest.mark.django_db
 def test_seed_twice_changes_nothing_the_second_time() -> None:
-    assert _call("seed") == "seeds: 5 created, 0 updated, 0 unchanged\n"
+    assert _call("seed") == "seeds: 8 created, 0 updated, 0 unchanged\n"
     before = list(Currency.objects.values_list("code", "name", "minor_units"))
-    assert _call("seed") == "seeds: 0 created, 0 updated, 5 unchanged\n"
+    assert _call("seed") == "seeds: 0 created, 0 updated, 8 unchanged\n"
     assert list(Currency.objects.values_list("code", "name", "minor_units")) == before
 
 
@@ -35,7 +35,7 @@ def test_seed_twice_changes_nothing_the_second_time() -> None:
 def test_seed_corrects_a_drifted_row() -> None:
     _call("seed")
     Currency.objects.filter(code="JPY").update(minor_units=2)
-    assert _call("seed") == "seeds: 0 created, 1 updated, 4 unchanged\n"
+    assert _call("seed") == "seeds: 0 created, 1 updated, 7 unchanged\n"
     assert Currency.objects.get(code="JPY").minor_units == 0
 
 
