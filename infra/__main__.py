@@ -12,6 +12,7 @@ from components.audit import AuditAndRetention, AuditArgs
 from components.database import Database, DatabaseArgs
 from components.federation import FederationArgs, GithubFederation
 from components.identity import Identity, IdentityArgs
+from components.media import MediaArgs, MediaBucket
 from components.migration_job import MigrationJob, MigrationJobArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.registry import Registry, RegistryArgs
@@ -61,6 +62,7 @@ registry = Registry(
         keep_recent=config.registry.keep_recent,
         delete_untagged_after_days=config.registry.delete_untagged_after_days,
         writers=(identity.deployer.member,),
+        readers=config.registry.promotion_readers,
     ),
     after_apis,
 )
@@ -230,3 +232,20 @@ if config.audit.enabled:
         after_apis,
     )
     pulumi.export("errorLogMetric", audit.metric_name)
+if config.media.enabled:
+    media = MediaBucket(
+        "media",
+        MediaArgs(
+            project=project,
+            region=config.region,
+            bucket_name=config.media.bucket_name or f"{project}-media",
+            versioning=config.media.versioning,
+            noncurrent_days=config.media.noncurrent_days,
+            nearline_after_days=config.media.nearline_after_days,
+            runtime_account=identity.runtime.name,
+            runtime_member=identity.runtime.member,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_apis,
+    )
+    pulumi.export("mediaBucket", media.bucket.name)

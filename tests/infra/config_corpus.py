@@ -159,5 +159,6 @@ GOOD: list[tuple[str, list[Edit]]] = [
     ('prod', [(f'  {NS}:access:', f'  {NS}:jobOnly: "true"\n  {NS}:commit: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:slo:\n    enabled: true\n    availabilityGoal: 0.999\n    windowDays: 28\n  {NS}:audit:\n    enabled: true\n    logRetentionDays: 400\n{{entry}}')]),
     ('dev', [(f'  {NS}:access:', f'  {NS}:audit:\n    enabled: true\n    dataAccessLogs: false\n    logRetentionDays: 7\n{{entry}}')]),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:media:\n    enabled: true\n    bucketName: acme-prod-uploads\n    nearlineAfterDays: 60\n{{entry}}')]),
     ('dev', [(f'  {NS}:registry:', '')]),
 ]  # fmt: skip
