@@ -22,6 +22,8 @@ class RegistryArgs:
     keep_recent: int
     delete_untagged_after_days: int
     writers: tuple[pulumi.Input[str], ...]
+    # Downstream deployers that copy images by digest (promotion); images only.
+    readers: tuple[pulumi.Input[str], ...] = ()
 
 
 class Registry(pulumi.ComponentResource):
@@ -69,6 +71,16 @@ class Registry(pulumi.ComponentResource):
                 location=args.region,
                 repository=self.repository.repository_id,
                 role="roles/artifactregistry.writer",
+                member=member,
+                opts=child_opts(self, opts),
+            )
+        for index, member in enumerate(args.readers):
+            artifactregistry.RepositoryIamMember(
+                f"{name}-promotion-reader-{index}",
+                project=args.project,
+                location=args.region,
+                repository=self.repository.repository_id,
+                role="roles/artifactregistry.reader",
                 member=member,
                 opts=child_opts(self, opts),
             )

@@ -218,6 +218,8 @@ class Registry(Strict):
     """Newest versions always kept (rollback targets)."""
     delete_untagged_after_days: Annotated[int, Field(ge=1, le=365)] = 7
     """Untagged images older than this are deleted."""
+    promotion_readers: tuple[Member, ...] = ()
+    """Next environment's deployer (serviceAccount:...): copies images from here by digest."""
 
 
 class AppSecret(Strict):
