@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.database import pool_max_size, postgres_database
 from config.env import env_bool, env_int, env_list, env_required
+from config.media import media_storage
 from config.settings.base import *  # noqa: F403
 
 # SECRETS
@@ -88,3 +89,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads go to the stack's media bucket when it has one (config/media.py).
+if _media := media_storage():
+    STORAGES["default"] = _media
