@@ -78,7 +78,10 @@ class Secrets(pulumi.ComponentResource):
         # the program does not own a version and revisions read `latest` at start.
         for extra in args.app_secrets:
             secret = self._secret(extra.secret_id, (args.runtime_member,))
-            self.runtime_env.append(SecretEnv(extra.env, secret.secret_id, "latest"))
+            # Without `env` the secret exists (to receive its first value) but no revision
+            # refers to it yet, so no deploy has to fail while it is empty.
+            if extra.env is not None:
+                self.runtime_env.append(SecretEnv(extra.env, secret.secret_id, "latest"))
         self.register_outputs({"secrets": [ref.env for ref in self.runtime_env]})
 
     def _secret(

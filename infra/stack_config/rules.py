@@ -89,7 +89,7 @@ def _budget(c: StackConfig) -> list[Problem]:
 def _env_names(c: StackConfig) -> list[Problem]:
     p: list[Problem] = []
     owners: dict[str, str] = {}
-    names = [(f"appSecrets.{i}.env", s.env) for i, s in enumerate(c.app_secrets)]
+    names = [(f"appSecrets.{i}.env", s.env) for i, s in enumerate(c.app_secrets) if s.env]
     for key, name in [*names, *((f"appEnv.{n}", n) for n in c.app_env)]:
         if name in PROGRAM_ENV:
             p.append((key, name, "is set by the program itself; choose another name"))

@@ -227,8 +227,8 @@ class AppSecret(Strict):
 
     secret_id: SecretId
     """Secret Manager secret id."""
-    env: EnvName
-    """Environment variable the app reads it from."""
+    env: EnvName | None = None
+    """Variable the app reads it from; leave out until the secret has a value (RUNBOOK)."""
 
 
 class Django(Strict):

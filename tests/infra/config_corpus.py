@@ -161,4 +161,5 @@ GOOD: list[tuple[str, list[Edit]]] = [
     ('dev', [(f'  {NS}:access:', f'  {NS}:audit:\n    enabled: true\n    dataAccessLogs: false\n    logRetentionDays: 7\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:media:\n    enabled: true\n    bucketName: acme-prod-uploads\n    nearlineAfterDays: 60\n{{entry}}')]),
     ('dev', [(f'  {NS}:registry:', '')]),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: sentry-dsn\n{{entry}}')]),
 ]  # fmt: skip

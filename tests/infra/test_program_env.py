@@ -41,3 +41,13 @@ def test_job_only_declares_the_job_but_not_the_service():
     assert len(run.of_type(JOB)) == 1
     assert run.outputs["serviceDeclared"] is False
     assert run.outputs["latestRevision"] is None
+
+
+def test_an_app_secret_without_env_exists_but_no_revision_reads_it():
+    run = run_program("prod", {"appSecrets": [{"secretId": "sentry-dsn"}]})
+    assert any(r.inputs.get("secretId") == "sentry-dsn" for r in run.resources)
+    template = one(run, SERVICE).inputs["template"]
+    assert "SENTRY_DSN" not in env_of(template["containers"][0])
+    wired = run_program("prod", {"appSecrets": [{"secretId": "sentry-dsn", "env": "SENTRY_DSN"}]})
+    wired_env = env_of(one(wired, SERVICE).inputs["template"]["containers"][0])
+    assert wired_env["SENTRY_DSN"]["secret"] == "sentry-dsn"
