@@ -51,7 +51,9 @@ def test_healthcheck_passes_and_lists_every_check() -> None:
 
 @pytest.mark.django_db
 def test_healthcheck_fails_on_missing_seeds() -> None:
-    with pytest.raises(CommandError, match="healthcheck failed: seeds: missing: core.Currency BRL"):
+    with pytest.raises(
+        CommandError, match=r"healthcheck failed: seeds: missing: core\.Currency BRL"
+    ):
         _call("healthcheck")
 
 
