@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.cache import redis_cache
 from config.database import pool_max_size, postgres_database
 from config.env import env_bool, env_int, env_list, env_required
 from config.media import media_storage
@@ -92,3 +93,8 @@ STORAGES = {
 # Uploads go to the stack's media bucket when it has one (config/media.py).
 if _media := media_storage():
     STORAGES["default"] = _media
+# The stack's Redis, when it has one (config/cache.py): sessions are read from it and
+# written through to the database, so a cache outage logs nobody out.
+if _cache := redis_cache():
+    CACHES = {**CACHES, "default": _cache}  # noqa: F405
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
