@@ -9,6 +9,7 @@ import pulumi
 from app_env import CONTAINER_PORT, app_environment
 from components.apis import Apis, ApisArgs
 from components.audit import AuditAndRetention, AuditArgs
+from components.cache import CacheArgs, RedisCache
 from components.database import Database, DatabaseArgs
 from components.federation import FederationArgs, GithubFederation
 from components.identity import Identity, IdentityArgs
@@ -249,3 +250,21 @@ if config.media.enabled:
         after_apis,
     )
     pulumi.export("mediaBucket", media.bucket.name)
+if config.cache.enabled:
+    cache = RedisCache(
+        "cache",
+        CacheArgs(
+            project=project,
+            region=config.region,
+            instance_name=f"{config.service_name}-cache",
+            tier=config.cache.tier,
+            memory_size_gb=config.cache.memory_size_gb,
+            redis_version=config.cache.redis_version,
+            network=config.cache.network,
+            runtime_member=identity.runtime.member,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_apis,
+    )
+    pulumi.export("cacheUrl", cache.url)
+    pulumi.export("cacheAuthSecret", cache.secret_id)
