@@ -9,12 +9,9 @@ and the ID-token source (a token the fake verifies instead of Google's).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -26,32 +23,11 @@ from ops.release.branches import BRANCH_TARGETS
 from ops.release.controller import Clock
 from tests.release.fake_github import FakeGitHub
 from tests.release.fake_google import FakeGoogle
+from tests.release.outcome import Cancelled, GitRepo, Outcome, image_for
 from tests.release.standin import RunnerDied, StandinStack
 from tests.release.world import World
 
 FAST = Backoff(initial=0.01, maximum=0.05, deadline=10.0)
-
-
-class Cancelled(BaseException):
-    """The run was cancelled (or timed out) while this step ran."""
-
-
-def image_for(stack: str, commit: str) -> str:
-    digest = hashlib.sha256(commit.encode()).hexdigest()
-    return f"europe-west1-docker.pkg.dev/acme-django-{stack}/django/app@sha256:{digest}"
-
-
-@dataclass
-class Outcome:
-    """What one workflow run did: each step's exit code and the job summary it wrote."""
-
-    steps: dict[str, int] = field(default_factory=dict)
-    summary: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return all(code == 0 for code in self.steps.values())
 
 
 class Release:
@@ -62,12 +38,11 @@ class Release:
         self.state = tmp / "state"
         self.state.mkdir()
         self.repo = tmp / "repo"
-        self.commits: list[str] = []
+        self.git = GitRepo(self.repo)
         self.die_on_up: int | None = None
         self.cancel_at: int | None = None  # cancel the run while the candidate has this %
         self.on_bake: tuple[int, Callable[[], object]] | None = None  # (percent, action)
         self.next_run = 1000
-        subprocess.run(["git", "init", "-q", str(self.repo)], check=True)
         for key, value in google.endpoints().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("GITHUB_API_URL", github.url)
@@ -76,16 +51,8 @@ class Release:
         monkeypatch.setenv("GH_TOKEN", "ghs-test-token")  # as deploy.yml passes it
         monkeypatch.setattr("ops.clients.retry.DEFAULT_BACKOFF", FAST)
 
-    # -- git -------------------------------------------------------------------------------
     def commit(self, message: str) -> str:
-        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
-        subprocess.run(["git", "-C", str(self.repo), "commit", "-q", "--allow-empty", "-m",
-                        message], check=True, env=env)  # fmt: skip
-        sha = subprocess.run(["git", "-C", str(self.repo), "rev-parse", "HEAD"],
-                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
-        self.commits.append(sha)
-        return sha
+        return self.git.commit(message)
 
     # -- plumbing ----------------------------------------------------------------------------
     def stacks(self, name: str) -> StandinStack:
