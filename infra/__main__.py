@@ -12,6 +12,7 @@ from components.audit import AuditAndRetention, AuditArgs
 from components.cache import CacheArgs, RedisCache
 from components.database import Database, DatabaseArgs
 from components.federation import FederationArgs, GithubFederation
+from components.front_door import FrontDoor, FrontDoorArgs
 from components.identity import Identity, IdentityArgs
 from components.media import MediaArgs, MediaBucket
 from components.migration_job import MigrationJob, MigrationJobArgs
@@ -196,6 +197,7 @@ pulumi.export("commit", config.commit)
 pulumi.export("serviceDeclared", service_declared)
 pulumi.export("servicePublic", config.access.public)
 pulumi.export("migrationTimeoutSeconds", config.migration.timeout_seconds)
+pulumi.export("migrationMaxRetries", config.migration.max_retries)
 
 # Optional platform capabilities (infra/stack_config/platform.py): each off unless turned on.
 channels = [channel.name for channel in monitoring.channels]
@@ -268,3 +270,25 @@ if config.cache.enabled:
     )
     pulumi.export("cacheUrl", cache.url)
     pulumi.export("cacheAuthSecret", cache.secret_id)
+if config.front_door.enabled:
+    door = config.front_door
+    front_door = FrontDoor(
+        "front-door",
+        FrontDoorArgs(
+            project=project,
+            region=config.region,
+            environment=config.environment,
+            service_name=config.service_name,
+            domains=door.domains,
+            cdn=door.cdn,
+            waf_rules=door.waf_rules,
+            waf_sensitivity=door.waf_sensitivity,
+            waf_preview=door.waf_preview,
+            requests_per_minute=door.requests_per_minute,
+            service_declared=service_declared,
+            channels=channels,
+        ),
+        after_apis,
+    )
+    pulumi.export("frontDoorIp", front_door.address.address)
+    pulumi.export("frontDoorDomains", list(door.domains))

@@ -65,7 +65,7 @@ def cancel_command(stack: str) -> str:
     return f"pulumi cancel --stack {stack} --yes"
 
 
-class AutomationStack:  # pragma: no cover - needs the Pulumi CLI and the state bucket
+class AutomationStack:
     """StackApi over pulumi.automation (CLI pinned by the workflow) and a gs:// backend."""
 
     def __init__(self, name: str) -> None:

@@ -222,6 +222,7 @@ def test_outputs_match_the_contract(run: ProgramRun):
         "serviceDeclared",
         "servicePublic",
         "migrationTimeoutSeconds",
+        "migrationMaxRetries",
     }
     f = facts(run.stack)
     assert out["serviceUrl"] == f"https://{f['host']}"

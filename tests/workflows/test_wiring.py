@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from ops.clients.pulumi_cli import POLICY_PACK, PulumiStack
+from ops.clients.pulumi_stack import POLICY_PACK, AutomationStack, StackLockedError
 from tests.workflows.conftest import WORKFLOWS, triggers
 
 ROOT = WORKFLOWS.parents[1]
@@ -42,13 +43,59 @@ def test_deploy_inputs_match_what_cd_passes(workflows) -> None:
     }
 
 
-def test_every_pulumi_up_the_pipeline_runs_enforces_the_policy_pack() -> None:
-    calls: list[list[str]] = []
-    PulumiStack("prod", runner=lambda argv, capture: calls.append(list(argv)) or "").up()
-    (argv,) = calls
-    assert argv[:2] == ["pulumi", "up"]
-    assert argv[argv.index("--policy-pack") + 1] == POLICY_PACK
+class _FakeAutomationStack:
+    """pulumi.automation.Stack as the release uses it; `locked` makes up() refuse."""
+
+    def __init__(self) -> None:
+        self.config: dict[str, str] = {"django-gcp:image": "old", "gcp:project": "p"}
+        self.calls: list[tuple[str, dict]] = []
+        self.locked = False
+
+    def get_all_config(self) -> dict[str, object]:
+        return dict(self.config)
+
+    def set_all_config(self, values: dict) -> None:
+        self.config.update({k: v.value for k, v in values.items()})
+
+    def remove_all_config(self, keys: list[str]) -> None:
+        for key in keys:
+            del self.config[key]
+
+    def up(self, **kwargs: object) -> None:
+        if self.locked:
+            from pulumi import automation
+
+            raise automation.ConcurrentUpdateError("the stack is currently locked")
+        self.calls.append(("up", kwargs))
+
+    def preview(self, **kwargs: object) -> None:
+        self.calls.append(("preview", kwargs))
+
+
+def test_every_pulumi_up_the_pipeline_runs_enforces_the_policy_pack(monkeypatch) -> None:
+    from pulumi import automation
+
+    import ops.clients.state_locks
+
+    # The lock/holder objects are the release suite's (fake Storage); not this test's.
+    monkeypatch.setattr(ops.clients.state_locks, "StateLocks", lambda *args: args)
+    fake = _FakeAutomationStack()
+    selected: list[dict] = []
+    monkeypatch.setattr(automation, "select_stack", lambda **kw: selected.append(kw) or fake)
+    stack = AutomationStack("prod")
+    assert selected == [{"stack_name": "prod", "work_dir": str(ROOT)}]
+    stack.set_config({"trafficMode": "candidate"}, remove=["image", "pinnedRevision"])
+    assert fake.config == {"gcp:project": "p", "django-gcp:trafficMode": "candidate"}
+    stack.up()
+    stack.preview()
+    assert [(name, kw["policy_packs"]) for name, kw in fake.calls] == [
+        ("up", [POLICY_PACK]),
+        ("preview", [POLICY_PACK]),
+    ]
     assert (ROOT / POLICY_PACK / "PulumiPolicy.yaml").is_file()
+    fake.locked = True
+    with pytest.raises(StackLockedError):
+        stack.up()
     preview = (WORKFLOWS / "preview.yml").read_text()
     assert f"policyPacks: {POLICY_PACK}" in preview
 
@@ -126,3 +173,12 @@ def test_required_checks_are_jobs_pull_requests_run(workflows) -> None:
     names = {job.get("name", job_id) for job_id, job in ci["jobs"].items()}
     assert required
     assert set(required) <= names, f"required {required} but ci.yml reports {sorted(names)}"
+
+
+def test_every_smoke_test_reads_the_outputs_so_a_private_service_gets_an_id_token() -> None:
+    # ops.release.smoke sends an ID token only when --outputs says servicePublic is false.
+    for name in ("deploy.yml", "rollback.yml"):
+        text = (WORKFLOWS / name).read_text()
+        lines = [line for line in text.splitlines() if "ops.release.smoke" in line]
+        assert lines, f"{name} runs no smoke test"
+        assert all("--outputs " in line for line in lines), name
