@@ -64,8 +64,10 @@ class _FakeAutomationStack:
     def up(self, **kwargs: object) -> None:
         if self.locked:
             from pulumi import automation
+            from pulumi.automation._cmd import CommandResult
 
-            raise automation.ConcurrentUpdateError("the stack is currently locked")
+            result = CommandResult(stdout="", stderr="the stack is currently locked", code=255)
+            raise automation.ConcurrentUpdateError(result)
         self.calls.append(("up", kwargs))
 
     def preview(self, **kwargs: object) -> None:
