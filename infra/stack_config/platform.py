@@ -1,4 +1,4 @@
-"""Optional platform sections: SLOs, audit and retention, media uploads, cache.
+"""Optional platform sections: SLOs, audit and retention, media uploads, cache, front door.
 
 Each section is off unless the stack turns it on (`enabled: true`), because each one is
 billed (alerting conditions, log volume, storage, a Redis instance) and because turning
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from stack_config.types import Strict, Text
+from stack_config.errors import RuleError
+from stack_config.types import Domain, Strict, Text
 
 Goal = Annotated[float, Field(ge=0.9, le=0.9999)]
 BucketName = Annotated[
@@ -84,3 +85,41 @@ class Cache(Strict):
     """VPC network the instance joins and the service reaches by Direct VPC egress."""
     subnetwork: Annotated[str, Text(r"[a-z][a-z0-9-]{0,62}", "must be a subnet name")] = "default"
     """Subnet in the stack's region the service's egress uses."""
+
+
+# Google's preconfigured WAF rule sets (ModSecurity CRS 3.3), evaluated by Cloud Armor.
+WAF_RULES = (
+    "sqli-v33-stable", "xss-v33-stable", "lfi-v33-stable", "rfi-v33-stable", "rce-v33-stable",
+    "methodenforcement-v33-stable", "scannerdetection-v33-stable",
+    "protocolattack-v33-stable", "sessionfixation-v33-stable",
+)  # fmt: skip
+WafRule = Annotated[
+    str,
+    Text(r"[a-z]+-v33-(stable|canary)", "must be a preconfigured WAF rule like sqli-v33-stable"),
+]
+
+
+class FrontDoor(Strict):
+    """Global external HTTPS load balancer: managed certificate, Cloud Armor, Cloud CDN."""
+
+    enabled: bool = False
+    """Declare the load balancer in front of the service (billed per rule and per GB)."""
+    domains: tuple[Domain, ...] = ()
+    """Hosts of the Google-managed certificate; their DNS A records point at frontDoorIp."""
+    cdn: bool = True
+    """Cloud CDN, caching only what the app marks public (WhiteNoise's /static/ files)."""
+    waf_rules: tuple[WafRule, ...] = WAF_RULES
+    """Preconfigured WAF rule sets Cloud Armor evaluates (a match is refused with 403)."""
+    waf_sensitivity: Annotated[int, Field(ge=1, le=4)] = 1
+    """WAF paranoia level: 1 has the fewest false positives."""
+    waf_preview: bool = False
+    """Only log WAF matches (to tune rules before enforcing them)."""
+    requests_per_minute: Annotated[int, Field(ge=10, le=100_000)] = 600
+    """Per client IP; beyond it Cloud Armor answers 429 for the rest of the minute."""
+
+    @model_validator(mode="after")
+    def _domains(self) -> FrontDoor:
+        if self.enabled and not self.domains:
+            right = "with enabled: true, list the hosts of the certificate (e.g. app.example.com)"
+            raise RuleError([("domains", [], right)])
+        return self

@@ -140,6 +140,12 @@ BAD: list[tuple[str, list[Edit], str]] = [
     ('prod', [(f'  {NS}:access:', f'  {NS}:cache:\n    enabled: true\n    memorySizeGb: 0\n{{entry}}')], f'{NS}:cache.memorySizeGb = 0'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:cache:\n    enabled: true\n    redisVersion: REDIS_5_0\n{{entry}}')], f"{NS}:cache.redisVersion = 'REDIS_5_0'"),
     ('prod', [('config:', 'config: [\n')], 'Pulumi.prod.yaml:'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n{{entry}}')], f'{NS}:frontDoor.domains = [] is invalid: with enabled: true, list the hosts'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [https://app.acme.example]\n{{entry}}')], f"{NS}:frontDoor.domains[0] = 'https://app.acme.example'"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafRules: [sqli]\n{{entry}}')], f"{NS}:frontDoor.wafRules[0] = 'sqli' is invalid: must be a preconfigured WAF rule"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafSensitivity: 5\n{{entry}}')], f'{NS}:frontDoor.wafSensitivity = 5'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    requestsPerMinute: 1\n{{entry}}')], f'{NS}:frontDoor.requestsPerMinute = 1'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontdoor:\n    enabled: true\n{{entry}}')], f'did you mean {NS}:frontDoor?'),
 ]  # fmt: skip
 
 # Unusual but valid: each must plan.
@@ -161,5 +167,6 @@ GOOD: list[tuple[str, list[Edit]]] = [
     ('dev', [(f'  {NS}:access:', f'  {NS}:audit:\n    enabled: true\n    dataAccessLogs: false\n    logRetentionDays: 7\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:media:\n    enabled: true\n    bucketName: acme-prod-uploads\n    nearlineAfterDays: 60\n{{entry}}')]),
     ('dev', [(f'  {NS}:registry:', '')]),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafPreview: true\n    requestsPerMinute: 1200\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: sentry-dsn\n{{entry}}')]),
 ]  # fmt: skip
