@@ -11,6 +11,7 @@ from components.apis import Apis, ApisArgs
 from components.audit import AuditAndRetention, AuditArgs
 from components.cache import CacheArgs, RedisCache
 from components.database import Database, DatabaseArgs
+from components.disaster_recovery import CrossRegionReplica, ReplicaArgs
 from components.federation import FederationArgs, GithubFederation
 from components.front_door import FrontDoor, FrontDoorArgs
 from components.identity import Identity, IdentityArgs
@@ -22,7 +23,7 @@ from components.secrets import Secrets, SecretsArgs
 from components.service import CloudRunService, ServiceArgs
 from components.slo import ServiceLevels, SloArgs
 from revisions import revision_name, traffic_targets
-from stack_config import connection_budget, load_stack_config
+from stack_config import ConfigError, connection_budget, load_stack_config
 
 config = load_stack_config()
 db_cfg, run_cfg, project = config.database, config.run, config.project
@@ -292,3 +293,33 @@ if config.front_door.enabled:
     )
     pulumi.export("frontDoorIp", front_door.address.address)
     pulumi.export("frontDoorDomains", list(door.domains))
+if config.disaster_recovery.enabled:
+    dr = config.disaster_recovery
+    if dr.replica_region == config.region:
+        # Belongs with the cross-section rules (stack_config/rules.py); same message shape.
+        raise ConfigError(
+            f"stack {config.stack}: django-gcp:disasterRecovery.replicaRegion = "
+            f"{dr.replica_region!r} is invalid: must differ from gcp:region (a replica in the "
+            "same region does not survive losing it)"
+        )
+    replica = CrossRegionReplica(
+        "dr",
+        ReplicaArgs(
+            project=project,
+            region=dr.replica_region,
+            primary_name=database.instance.name,
+            replica_name=f"{db_cfg.instance_name}-{dr.replica_region}",
+            version=db_cfg.version,
+            tier=db_cfg.tier,
+            edition=db_cfg.edition,
+            disk_size_gb=db_cfg.disk_size_gb,
+            max_connections=db_cfg.max_connections,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_apis,
+    )
+    pulumi.export(
+        "disasterRecovery",
+        {"rpoMinutes": dr.rpo_minutes, "rtoMinutes": dr.rto_minutes,
+         "replicaRegion": dr.replica_region, "replica": replica.instance.name},
+    )  # fmt: skip

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from stack_config.errors import RuleError
-from stack_config.platform import Audit, Cache, FrontDoor, Media, Slo
+from stack_config.platform import Audit, Cache, DisasterRecovery, FrontDoor, Media, Slo
 from stack_config.rules import DEFAULT_BRANCHES, UNSAFE_PROD_OVERRIDE, cross_section_problems
 from stack_config.sections import (
     Access,
@@ -82,6 +82,7 @@ class StackConfig(Strict):
     media: Media = Media()
     cache: Cache = Cache()
     front_door: FrontDoor = FrontDoor()
+    disaster_recovery: DisasterRecovery = DisasterRecovery()
     app_secrets: tuple[AppSecret, ...] = ()
     """Extra secrets ({secretId, env}) created empty; add a version before deploying."""
     app_env: dict[EnvName, Annotated[str, Field(max_length=32768)]] = Field(default_factory=dict)

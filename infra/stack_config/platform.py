@@ -1,4 +1,4 @@
-"""Optional platform sections: SLOs, audit and retention, media uploads, cache, front door.
+"""Optional platform sections: SLOs, audit, media uploads, cache, front door, DR.
 
 Each section is off unless the stack turns it on (`enabled: true`), because each one is
 billed (alerting conditions, log volume, storage, a Redis instance) and because turning
@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from stack_config import google_cloud as gc
 from stack_config.errors import RuleError
 from stack_config.types import Domain, Strict, Text
 
@@ -122,4 +123,23 @@ class FrontDoor(Strict):
         if self.enabled and not self.domains:
             right = "with enabled: true, list the hosts of the certificate (e.g. app.example.com)"
             raise RuleError([("domains", [], right)])
+        return self
+
+
+class DisasterRecovery(Strict):
+    """Recovery from losing the region: a promotable replica elsewhere, and the objectives."""
+
+    enabled: bool = False
+    """Declare the cross-region replica and export the objectives (a replica is billed)."""
+    replica_region: str = "europe-west4"
+    """Region of the cross-region read replica (must differ from gcp:region)."""
+    rpo_minutes: Annotated[int, Field(ge=1, le=10080)] = 15
+    """Recovery point objective: data loss accepted when the region is lost."""
+    rto_minutes: Annotated[int, Field(ge=5, le=10080)] = 60
+    """Recovery time objective: until the app serves again from the replica's region."""
+
+    @model_validator(mode="after")
+    def _region(self) -> DisasterRecovery:
+        if (bad := gc.region_problem(self.replica_region)) is not None:
+            raise RuleError([("replicaRegion", self.replica_region, bad)])
         return self
