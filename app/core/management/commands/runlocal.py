@@ -4,7 +4,7 @@ Database, in order: DB_HOST from the environment or .env (used as is); else a Po
 cluster of our own under .local/postgres (kept between runs, unix socket only, started and
 stopped with this command) when the server binaries exist; else SQLite, said out loud.
 Then migrate_and_seed (the migration job), then runserver; the URL is printed only once
-the port accepts connections.
+the port accepts connections (core/local_run.py).
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from core.local_run import (
     LocalDatabase,
     configured_postgres,
     ensure_port_free,
+    own_cluster,
     postgres_binaries_present,
     sqlite,
-    wait_until_serving,
+    start_server,
+    stop_server,
 )
 
 REPO = Path(settings.BASE_DIR).parent
@@ -64,70 +66,43 @@ class Command(BaseCommand):
             raise CommandError(taken.strerror or str(taken)) from None
         cluster = None
         database = configured_postgres(os.environ) if options["database"] == "auto" else None
-        if database is None:
-            database, cluster = self._own_database(options)
-        self.stdout.write(f"database: {database.description}")
-        self.stdout.flush()  # before the children's output, which shares the terminal
-        env = {**os.environ, **database.env}
         try:
-            migrated = subprocess.run(
-                [sys.executable, "manage.py", "migrate_and_seed", "--verbosity", "0"],
-                cwd=APP_DIR, env=env, check=False,
-            )  # fmt: skip
-            if migrated.returncode:
-                raise CommandError("migrate_and_seed failed (above): the server was not started")
-            self._serve(port, env, options)
+            if database is None:
+                database, cluster = self._own_database(options)
+            self.stdout.write(f"database: {database.description}")
+            self.stdout.flush()  # before the children's output, which shares the terminal
+            self._migrate_and_serve(port, {**os.environ, **database.env}, options)
         except KeyboardInterrupt:
             pass
+        except RuntimeError as failed:
+            raise CommandError(str(failed)) from None
         finally:
             if cluster is not None:
                 cluster.stop()
 
-    def _own_database(self, options: dict[str, Any]) -> tuple[LocalDatabase, Any]:
+    @staticmethod
+    def _own_database(options: dict[str, Any]) -> tuple[LocalDatabase, Any]:
         sqlite_file = REPO / ".local" / "db.sqlite3"
         if options["database"] == "sqlite":
             return sqlite(sqlite_file, "asked for with --database sqlite"), None
         if not postgres_binaries_present():
             reason = "no PostgreSQL server binaries (initdb, pg_ctl) on this machine"
             return sqlite(sqlite_file, reason), None
-        # The throwaway-cluster helper the tests use; present in a clone, not in the image.
-        sys.path.insert(0, str(REPO))
-        from tests.support.postgres import PostgresCluster
+        return own_cluster(options["cluster_dir"], CLUSTER_PORT)
 
-        root: Path = options["cluster_dir"]
-        root.mkdir(parents=True, exist_ok=True)
-        cluster = PostgresCluster(root=root, port=CLUSTER_PORT)
+    def _migrate_and_serve(self, port: int, env: dict[str, str], options: dict[str, Any]) -> None:
+        migrated = subprocess.run(
+            [sys.executable, "manage.py", "migrate_and_seed", "--verbosity", "0"],
+            cwd=APP_DIR, env=env, check=False,
+        )  # fmt: skip
+        if migrated.returncode:
+            raise RuntimeError("migrate_and_seed failed (above): the server was not started")
+        server = start_server(
+            APP_DIR, port, env, reload=not options["noreload"], timeout=options["timeout"]
+        )
         try:
-            cluster.start()
-            if "app" not in cluster.psql("SELECT datname FROM pg_database").split():
-                cluster.create_database("app")
-        except subprocess.CalledProcessError as failed:
-            cluster.stop()
-            raise CommandError(
-                f"could not start PostgreSQL in {root} ({failed.stderr or failed}); its log is "
-                f"{root / 'server.log'}. Another `make run` may hold it; "
-                "`make run RUN_ARGS=--database=sqlite` skips it"
-            ) from None
-        where = f"{root} (socket {cluster.host}/.s.PGSQL.{CLUSTER_PORT}, database app)"
-        return LocalDatabase(cluster.env("app"), f"PostgreSQL cluster in {where}"), cluster
-
-    def _serve(self, port: int, env: dict[str, str], options: dict[str, Any]) -> None:
-        argv = [sys.executable, "manage.py", "runserver", f"{HOST}:{port}", "--skip-checks"]
-        if options["noreload"]:
-            argv.append("--noreload")
-        # Own process group: the autoreloader's child goes down with it.
-        server = subprocess.Popen(argv, cwd=APP_DIR, env=env, start_new_session=True)  # noqa: S603
-        try:
-            try:
-                wait_until_serving(server, port, options["timeout"])
-            except RuntimeError as failed:
-                raise CommandError(str(failed)) from None
             self.stdout.write(f"django-gcp is serving on http://{HOST}:{port}/  (Ctrl-C stops it)")
             self.stdout.flush()
             server.wait()
-        except KeyboardInterrupt:
-            pass
         finally:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=10)
+            stop_server(server)

@@ -17,12 +17,16 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.core.management import CommandError, call_command
 
 from core.local_run import (
     configured_postgres,
     ensure_port_free,
+    own_cluster,
     postgres_binaries_present,
     sqlite,
+    start_server,
+    stop_server,
     wait_until_serving,
 )
 from tests.support.gunicorn import APP_DIR
@@ -157,3 +161,50 @@ def test_waiting_fails_when_the_server_exits_or_never_binds() -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def _local_env() -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_ENV_FILE": "/nonexistent/.env",
+        "DB_HOST": "",
+    }
+
+
+@pytest.mark.parametrize("reload", [False, True], ids=["noreload", "autoreload"])
+def test_started_server_answers_and_stops_with_its_reloader(reload: bool) -> None:
+    port = _free_port()
+    server = start_server(APP_DIR, port, _local_env(), reload=reload, timeout=60)
+    try:
+        assert requests.get(f"http://127.0.0.1:{port}/health/live/", timeout=5).status_code == 200
+    finally:
+        stop_server(server)
+    ensure_port_free(port)  # the autoreloader's child is gone too
+
+
+def test_own_cluster_is_created_once_and_refuses_a_second_start(cluster_dir: Path) -> None:
+    database, cluster = own_cluster(cluster_dir, _free_port())
+    try:
+        assert database.description.startswith(f"PostgreSQL cluster in {cluster_dir}")
+        assert database.env["DB_NAME"] == "app"
+        assert cluster.psql("SELECT current_database()", database="app") == "app"
+        with pytest.raises(RuntimeError, match="Another `make run` may be using it"):
+            own_cluster(cluster_dir, cluster.port)
+        # The failed second start left the first one running.
+        assert cluster.psql("SELECT 1", database="app") == "1"
+    finally:
+        cluster.stop()
+    again, cluster = own_cluster(cluster_dir, cluster.port)  # reused: no initdb, no createdb
+    cluster.stop()
+    assert again.env == database.env
+
+
+def test_the_command_refuses_a_taken_port_in_process() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=f"port {port} on 127.0.0.1 is already in use"):
+            call_command("runlocal", port=port)
