@@ -72,13 +72,23 @@ def copy_tree(dest: Path) -> None:
         shutil.copy2(source, target)
 
 
-def make_fork(dest: Path) -> Path:
+def make_fork(dest: Path, *, rename: bool = True) -> Path:
+    """A copy of the working tree; ``rename=False`` keeps the stack files (the control)."""
     copy_tree(dest)
     # Tests run tools from ROOT/.venv/bin (gunicorn, hadolint, ...): share the real venv.
     (dest / ".venv").symlink_to(ROOT / ".venv")
-    for index, stack in enumerate(STACKS):
+    for index, stack in enumerate(STACKS if rename else ()):
         rewrite_stack_file(dest / f"Pulumi.{stack}.yaml", stack, index)
     return dest
+
+
+def failures(output: str) -> set[str]:
+    """Node ids pytest's short summary lists as FAILED or ERROR."""
+    return {
+        line.split()[1]
+        for line in output.splitlines()
+        if line.startswith(("FAILED ", "ERROR ")) and len(line.split()) > 1
+    }
 
 
 def run_pytest(fork: Path, paths: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
