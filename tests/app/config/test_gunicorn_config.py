@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import runpy
+import signal
+import socket
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -65,3 +68,67 @@ def test_a_real_boot_logs_nothing_at_error_with_no_writable_home(
     errors = [r for r in records if r["severity"] in ("ERROR", "CRITICAL")]
     assert not errors, errors
     assert "control" not in server.output().lower(), server.output()[:3000]
+
+
+class _FakeWorker:
+    """The parts of a gthread worker the SIGTERM hook touches."""
+
+    def __init__(self, listener: socket.socket) -> None:
+        self.sockets = [listener]
+        self.nr_conns = 0
+        self.cfg = SimpleNamespace(graceful_timeout=0.1)
+        self.exiting = False
+        self.accepting = True
+        self.accepted: list[socket.socket] = []
+
+    def handle_exit(self, signum: int, frame: object) -> None:
+        self.exiting = True
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        self.accepting = enabled
+
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            connection, _ = listener.accept()
+        except BlockingIOError:
+            return
+        self.accepted.append(connection)
+        self.nr_conns += 1
+
+
+def test_sigterm_hook_takes_in_the_backlog_then_refuses_and_forgets_the_listener() -> None:
+    config = runpy.run_path(str(CONFIG))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    address = listener.getsockname()
+    queued = socket.create_connection(address)  # completed by the kernel, not yet accepted
+    worker = _FakeWorker(listener)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        config["post_worker_init"](worker)
+        handler = signal.getsignal(signal.SIGTERM)
+        assert callable(handler)
+        handler(signal.SIGTERM, None)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    assert worker.exiting
+    assert not worker.accepting
+    assert len(worker.accepted) == 1, "the queued connection was not taken in"
+    assert worker.sockets == [], "a closed listener left listed can be re-enabled"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=2)
+    for connection in (queued, *worker.accepted):
+        connection.close()
+
+
+def test_request_hooks_track_what_is_in_flight() -> None:
+    config = runpy.run_path(str(CONFIG))
+    from config.shutdown import IN_FLIGHT
+
+    request = SimpleNamespace(method="GET", path="/", headers=[])
+    config["pre_request"](None, request)
+    assert any(item is request for item, _ in IN_FLIGHT.snapshot())
+    config["post_request"](None, request, {}, None)
+    assert all(item is not request for item, _ in IN_FLIGHT.snapshot())
