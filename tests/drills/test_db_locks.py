@@ -2,7 +2,7 @@
 
 Before issue 13 a lock held for 20 s froze every thread (no lock_timeout anywhere) and an
 exhausted pool gave 500 pages. Now the web process's defaults (config/database.py:
-lock_timeout 3 s) make a request waiting on a lock give up with 503 + Retry-After, so
+lock_timeout 2 s) make a request waiting on a lock give up with 503 + Retry-After, so
 threads come back, liveness stays answered and readiness says 503 instead of hanging.
 """
 
@@ -18,7 +18,7 @@ from tests.drills.traffic import exchange, get
 
 pytestmark = pytest.mark.slow
 
-LOCK_TIMEOUT = 3.0  # config/database.py WEB_TIMEOUTS
+LOCK_TIMEOUT = 2.0  # config/database.py WEB_TIMEOUTS
 HOME = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n"
 
 
@@ -61,12 +61,14 @@ def test_a_held_table_lock_gives_503s_in_seconds_and_liveness_keeps_answering(
     assert set(statuses) == {503}, f"page statuses under the lock: {statuses}"
     assert all(b"Temporarily unavailable" in body for _, _, body in results)
     # Each waits lock_timeout; gthread's accept can queue a few on one worker, so a
-    # second round at most. Before issue 13 they all waited for the lock holder.
-    assert all_answered_after < 2 * LOCK_TIMEOUT + 2, f"took {all_answered_after:.1f} s"
+    # second round (about 2 x lock_timeout measured), plus slack for a loaded machine.
+    # Before issue 13 they all waited for the lock holder, however long it held on.
+    assert all_answered_after < 3 * LOCK_TIMEOUT + 2, f"took {all_answered_after:.1f} s"
     assert {status for _, status, _ in live} == {200}, live
-    # Liveness waits for a free thread at worst, never for the lock holder to let go.
+    # Liveness waits for a free thread at worst (up to two rounds), never for the lock
+    # holder to let go: inside Cloud Run's 5 s liveness timeout (infra/components/service.py).
     slowest_live = max(seconds for seconds, _, _ in live)
-    assert slowest_live < 2 * LOCK_TIMEOUT + 1, f"slowest /health/live/: {slowest_live:.1f} s"
+    assert slowest_live < 5.0, f"slowest /health/live/: {slowest_live:.1f} s"
     assert get(app.port, "/").status == 200, "the page did not recover after the lock"
     print(
         f"pages answered 503 within {all_answered_after:.1f} s; slowest live {slowest_live:.2f} s"
@@ -86,7 +88,7 @@ def test_a_locked_migrations_table_makes_readiness_503_not_hang(
 
     assert status == 503, body
     assert b'"failed": ["migrations"]' in body, body
-    assert seconds < LOCK_TIMEOUT + 1.5, f"/health/ready/ took {seconds:.1f} s"
+    assert seconds < LOCK_TIMEOUT + 2.5, f"/health/ready/ took {seconds:.1f} s"
     assert live_status == 200
     assert live_seconds < 1.0
     assert get(app.port, "/health/ready/").status == 200
