@@ -13,6 +13,7 @@ from config.database import pool_max_size, postgres_database
 from config.env import env_bool, env_int, env_list, env_required
 from config.media import media_storage
 from config.settings.base import *  # noqa: F403
+from config.tracing import sample_rate
 
 # SECRETS
 # ------------------------------------------------------------------------------
@@ -98,3 +99,8 @@ if _media := media_storage():
 if _cache := redis_cache():
     CACHES = {**CACHES, "default": _cache}  # noqa: F405
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Tracing to Cloud Trace when the stack sets a sample rate (config/tracing.py). The bridge
+# goes first; OpenTelemetry's own middleware is put in front of it at start-up.
+if sample_rate() > 0:
+    INSTALLED_APPS = [*INSTALLED_APPS, "config.tracing.TracingConfig"]  # noqa: F405
+    MIDDLEWARE = ["config.tracing.LogTraceBridge", *MIDDLEWARE]  # noqa: F405
