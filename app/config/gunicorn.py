@@ -88,6 +88,19 @@ def post_worker_init(worker):  # gunicorn server hook
     """
     import signal
 
+    # The signal lands between two bytecodes of gthread's main loop. If select() has just
+    # reported the listener readable, the loop then calls accept() on the listener this
+    # handler closed, and the worker dies (an ERROR traceback, exit 255: seen when the
+    # image ran under podman, tests/image). Callbacks are bound when gthread registers the
+    # listener, after this hook, so wrapping accept here covers them.
+    accept = worker.accept
+
+    def accept_unless_closed(listener):
+        if getattr(listener, "sock", None) is not None:  # gunicorn's close() sets None
+            accept(listener)
+
+    worker.accept = accept_unless_closed
+
     def stop_listening_then_drain(signum, frame):
         worker.handle_exit(signum, frame)
         # Whatever is still running just before the arbiter's SIGKILL is logged by name.
@@ -100,10 +113,8 @@ def post_worker_init(worker):  # gunicorn server hook
             # the socket would reset them, so take them in (they are served while draining).
             _accept_backlog(worker, listener)
             listener.close()
-        # The signal can land between the run loop computing "can accept" and acting on
-        # it; with the closed listeners still listed, gthread then re-enables them and
-        # dies on the closed socket (an ERROR traceback and exit 255 per worker, seen
-        # when the image ran under podman: tests/image). Nothing left to re-enable.
+        # Likewise between the loop computing "can accept" and acting on it: with the
+        # closed listeners still listed, gthread would re-enable them. Nothing to re-enable.
         worker.sockets = []
 
     signal.signal(signal.SIGTERM, stop_listening_then_drain)
