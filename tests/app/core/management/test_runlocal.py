@@ -143,10 +143,10 @@ def test_server_binaries_are_found_on_path_or_in_debians_directory(tmp_path: Pat
 
 def test_db_host_from_the_environment_is_used_as_is() -> None:
     assert configured_postgres({"DB_HOST": " "}) is None
-    database = configured_postgres({"DB_HOST": "db.local", "DB_NAME": "shop"})
+    database = configured_postgres({"DB_HOST": "127.0.0.9", "DB_NAME": "shop"})
     assert database is not None
     assert database.env == {}
-    assert database.description.startswith("PostgreSQL at db.local:5432/shop")
+    assert database.description.startswith("PostgreSQL at 127.0.0.9:5432/shop")
 
 
 def test_waiting_fails_when_the_server_exits_or_never_binds() -> None:
