@@ -6,8 +6,8 @@ from dataclasses import asdict
 
 import pulumi
 
-from app_env import CONTAINER_PORT, app_environment
-from components.apis import Apis, ApisArgs
+from app_env import CONTAINER_PORT, app_environment, media_bucket_name, platform_environment
+from components.apis import REQUIRED_APIS, TRACING_APIS, Apis, ApisArgs
 from components.audit import AuditAndRetention, AuditArgs
 from components.cache import CacheArgs, RedisCache
 from components.database import Database, DatabaseArgs
@@ -23,12 +23,14 @@ from components.secrets import Secrets, SecretsArgs
 from components.service import CloudRunService, ServiceArgs
 from components.slo import ServiceLevels, SloArgs
 from revisions import revision_name, traffic_targets
-from stack_config import ConfigError, connection_budget, load_stack_config
+from stack_config import connection_budget, load_stack_config
 
 config = load_stack_config()
 db_cfg, run_cfg, project = config.database, config.run, config.project
+dr_cfg = config.disaster_recovery
 
-apis = Apis("apis", ApisArgs(project=project))
+tracing_apis = TRACING_APIS if config.tracing.enabled else ()
+apis = Apis("apis", ApisArgs(project=project, services=(*REQUIRED_APIS, *tracing_apis)))
 after_apis = pulumi.ResourceOptions(depends_on=apis.enabled)
 identity = Identity(
     "identity",
@@ -38,6 +40,7 @@ identity = Identity(
         environment=config.environment,
         project_number=config.project_number,
         app_secret_ids=tuple(secret.secret_id for secret in config.app_secrets),
+        tracing=config.tracing.enabled,
     ),
     after_apis,
 )
@@ -75,6 +78,8 @@ database = Database(
         project=project,
         region=config.region,
         deletion_protection=config.deletion_protection,
+        # Backups outside the region when the stack plans for losing it (else: the region's).
+        backup_location=dr_cfg.backups_in if dr_cfg.enabled else None,
         **db_cfg.model_dump(exclude={"reserved_connections"}),
     ),
     after_apis,
@@ -92,9 +97,48 @@ secrets = Secrets(
     after_apis,
 )
 
+# Optional sections the service uses (stack_config/platform.py): declared before it.
+if config.media.enabled:
+    media = MediaBucket(
+        "media",
+        MediaArgs(
+            project=project,
+            region=config.region,
+            bucket_name=media_bucket_name(config),
+            versioning=config.media.versioning,
+            noncurrent_days=config.media.noncurrent_days,
+            nearline_after_days=config.media.nearline_after_days,
+            runtime_account=identity.runtime.name,
+            runtime_member=identity.runtime.member,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_apis,
+    )
+    pulumi.export("mediaBucket", media.bucket.name)
+cache: RedisCache | None = None
+if config.cache.enabled:
+    cache = RedisCache(
+        "cache",
+        CacheArgs(
+            project=project,
+            region=config.region,
+            instance_name=f"{config.service_name}-cache",
+            tier=config.cache.tier,
+            memory_size_gb=config.cache.memory_size_gb,
+            redis_version=config.cache.redis_version,
+            network=config.cache.network,
+            runtime_member=identity.runtime.member,
+            deletion_protection=config.deletion_protection,
+        ),
+        after_apis,
+    )
+    pulumi.export("cacheUrl", cache.url)
+    pulumi.export("cacheAuthSecret", cache.secret_id)
+
 # The revision's name follows its template, secret versions included, so a rotation rolls a
 # new revision instead of a changed template under an existing name (which Cloud Run refuses).
-versions = pulumi.Output.all(*(ref.version for ref in secrets.runtime_env))
+runtime_secret_env = [*secrets.runtime_env, *([cache.password_env] if cache else [])]
+versions = pulumi.Output.all(*(ref.version for ref in runtime_secret_env))
 latest_revision = versions.apply(lambda v: revision_name(config, v))
 traffic = latest_revision.apply(lambda name: traffic_targets(config, name))
 service_declared = config.image is not None and not config.job_only
@@ -113,8 +157,8 @@ if config.image is not None:
                 revision=latest_revision.apply(str),  # an image is set: never None
                 service_account=identity.runtime.email,
                 connection_name=database.connection_name,
-                env=env,
-                secret_env=tuple(secrets.runtime_env),
+                env={**env, **platform_environment(config, cache.url if cache else None)},
+                secret_env=tuple(runtime_secret_env),
                 cpu=run_cfg.cpu,
                 memory=run_cfg.memory,
                 concurrency=run_cfg.concurrency,
@@ -127,6 +171,7 @@ if config.image is not None:
                 public=config.access.public,
                 invokers=config.access.invokers,
                 deletion_protection=config.deletion_protection,
+                vpc_egress=(config.cache.network, config.cache.subnetwork) if cache else None,
             ),
             after_secrets,
         )
@@ -236,41 +281,6 @@ if config.audit.enabled:
         after_apis,
     )
     pulumi.export("errorLogMetric", audit.metric_name)
-if config.media.enabled:
-    media = MediaBucket(
-        "media",
-        MediaArgs(
-            project=project,
-            region=config.region,
-            bucket_name=config.media.bucket_name or f"{project}-media",
-            versioning=config.media.versioning,
-            noncurrent_days=config.media.noncurrent_days,
-            nearline_after_days=config.media.nearline_after_days,
-            runtime_account=identity.runtime.name,
-            runtime_member=identity.runtime.member,
-            deletion_protection=config.deletion_protection,
-        ),
-        after_apis,
-    )
-    pulumi.export("mediaBucket", media.bucket.name)
-if config.cache.enabled:
-    cache = RedisCache(
-        "cache",
-        CacheArgs(
-            project=project,
-            region=config.region,
-            instance_name=f"{config.service_name}-cache",
-            tier=config.cache.tier,
-            memory_size_gb=config.cache.memory_size_gb,
-            redis_version=config.cache.redis_version,
-            network=config.cache.network,
-            runtime_member=identity.runtime.member,
-            deletion_protection=config.deletion_protection,
-        ),
-        after_apis,
-    )
-    pulumi.export("cacheUrl", cache.url)
-    pulumi.export("cacheAuthSecret", cache.secret_id)
 if config.front_door.enabled:
     door = config.front_door
     front_door = FrontDoor(
@@ -295,13 +305,6 @@ if config.front_door.enabled:
     pulumi.export("frontDoorDomains", list(door.domains))
 if config.disaster_recovery.enabled:
     dr = config.disaster_recovery
-    if dr.replica_region == config.region:
-        # Belongs with the cross-section rules (stack_config/rules.py); same message shape.
-        raise ConfigError(
-            f"stack {config.stack}: django-gcp:disasterRecovery.replicaRegion = "
-            f"{dr.replica_region!r} is invalid: must differ from gcp:region (a replica in the "
-            "same region does not survive losing it)"
-        )
     replica = CrossRegionReplica(
         "dr",
         ReplicaArgs(

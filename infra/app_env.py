@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
+from components.cache import cache_env
+from components.media import media_env
 from stack_config import StackConfig
 
 CLOUDSQL_MOUNT = "/cloudsql"
@@ -11,11 +13,18 @@ CONTAINER_PORT = 8080
 
 
 def allowed_hosts(config: StackConfig) -> list[str]:
-    """The deterministic URL, the candidate tag's URL and the custom domain, if any."""
+    """The deterministic URL, the candidate tag's URL, the custom domain and the front
+    door's domains (the load balancer forwards their Host header unchanged)."""
     hosts = [config.service_host, config.candidate_host]
     if config.custom_domain:
         hosts.append(config.custom_domain)
-    return hosts
+    if config.front_door.enabled:
+        hosts.extend(config.front_door.domains)
+    return list(dict.fromkeys(hosts))
+
+
+def media_bucket_name(config: StackConfig) -> str:
+    return config.media.bucket_name or f"{config.project}-media"
 
 
 def _flag(value: bool) -> str:
@@ -54,3 +63,20 @@ def app_environment(
         **({"APP_VERSION": config.commit} if config.commit else {}),
         **config.app_env,
     }
+
+
+def platform_environment(
+    config: StackConfig, cache_url: pulumi.Input[str] | None
+) -> dict[str, pulumi.Input[str]]:
+    """Plain variables of the optional sections, for the service only: the migrator holds
+    none of their grants (bucket, AUTH secret, Cloud Trace), so the job runs without them.
+    The cache's AUTH string arrives as the secret env DJANGO_CACHE_PASSWORD (components/
+    cache.py), never here. Names are the ones app/config/{media,cache,tracing}.py read."""
+    env: dict[str, pulumi.Input[str]] = {}
+    if config.media.enabled:
+        env |= media_env(media_bucket_name(config), config.media.signed_url_seconds)
+    if config.cache.enabled and cache_url is not None:
+        env |= cache_env(cache_url)
+    if config.tracing.enabled:
+        env["DJANGO_TRACE_SAMPLE_RATE"] = repr(config.tracing.sample_rate)
+    return env

@@ -37,6 +37,8 @@ def image_digest(image: str) -> str:
 _SHAPING = {
     *("run", "gunicorn", "django", "app_secrets", "app_env", "custom_domain", "commit"),
     *("project", "service_name", "project_number", "region"),
+    # Optional sections that put env or VPC egress on the template (app_env, service.py).
+    *("media", "cache", "tracing", "front_door"),
 }
 
 

@@ -23,6 +23,8 @@ REQUIRED_APIS = (
     "monitoring.googleapis.com",
     "logging.googleapis.com",
 )
+# With tracing on: spans go to the Telemetry API's OTLP endpoint and are kept by Cloud Trace.
+TRACING_APIS = ("telemetry.googleapis.com", "cloudtrace.googleapis.com")
 
 
 @dataclass(frozen=True)

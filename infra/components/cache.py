@@ -15,6 +15,7 @@ import pulumi
 from pulumi_gcp import projects, redis, secretmanager
 
 from components import PROJECT, child_opts
+from components.secrets import SecretEnv
 
 ACCESSOR = "roles/secretmanager.secretAccessor"
 
@@ -83,6 +84,11 @@ class RedisCache(pulumi.ComponentResource):
             opts=child_opts(self, opts),
         )
         self.secret_id = f"{args.instance_name}-auth"
+        # The runtime reads it at start; the exact version, so a new AUTH string (instance
+        # replaced) rolls a new revision instead of changing a running one's template.
+        self.password_env = SecretEnv(
+            "DJANGO_CACHE_PASSWORD", secret.secret_id, self.auth_version.version
+        )
         # Memorystore for Redis always listens on 6379.
         self.url = pulumi.Output.concat("redis://", self.instance.host, ":6379/0")
         self.register_outputs({"url": self.url})

@@ -34,6 +34,8 @@ class DatabaseArgs:
     maintenance_hour: int
     database_name: str
     user_name: str
+    backup_location: str | None = None
+    """A region or multi-region other than the instance's (disasterRecovery), or None."""
 
 
 class Database(pulumi.ComponentResource):
@@ -94,6 +96,8 @@ class Database(pulumi.ComponentResource):
                 start_time=args.backup_start_time,
                 point_in_time_recovery_enabled=args.pitr_enabled,
                 transaction_log_retention_days=args.transaction_log_retention_days,
+                # None: Cloud SQL's default, the multi-region holding the instance's region.
+                location=args.backup_location,
                 backup_retention_settings=sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
                     retained_backups=args.retained_backups, retention_unit="COUNT"
                 ),

@@ -26,6 +26,8 @@ from components.secrets import PROGRAM_SECRET_IDS
 # Runtime and migrator are separate so the identity serving requests cannot be used to run
 # arbitrary migrations, and a compromised job cannot serve traffic.
 WORKLOAD_ROLES = ("roles/cloudsql.client",)
+# Write spans, nothing else (no reading traces): the runtime alone, only with tracing on.
+TRACE_ROLE = "roles/cloudtrace.agent"
 # Read-only: enough for `pulumi preview` to diff every resource the program declares.
 READ_ROLES = (
     "roles/run.viewer",
@@ -99,6 +101,8 @@ class IdentityArgs:
     deployer gets no secret administration at all (fails closed)."""
     app_secret_ids: tuple[str, ...] = ()
     """The stack's extra app secrets (appSecrets[].secretId); the program's own are added."""
+    tracing: bool = False
+    """The runtime writes spans to Cloud Trace (the stack's tracing section)."""
 
 
 class Identity(pulumi.ComponentResource):
@@ -114,6 +118,8 @@ class Identity(pulumi.ComponentResource):
         for role in WORKLOAD_ROLES:
             self._grant("runtime", self.runtime, role)
             self._grant("migrator", self.migrator, role)
+        if args.tracing:
+            self._grant("runtime", self.runtime, TRACE_ROLE)
         for role in PREVIEWER_ROLES:
             self._grant("previewer", self.previewer, role)
         for role in DEPLOYER_ROLES:

@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from stack_config.errors import RuleError
-from stack_config.platform import Audit, Cache, DisasterRecovery, FrontDoor, Media, Slo
+from stack_config.platform import (
+    Audit,
+    Cache,
+    DisasterRecovery,
+    FrontDoor,
+    Media,
+    Slo,
+    Tracing,
+)
 from stack_config.rules import DEFAULT_BRANCHES, UNSAFE_PROD_OVERRIDE, cross_section_problems
 from stack_config.sections import (
     Access,
@@ -83,6 +91,7 @@ class StackConfig(Strict):
     cache: Cache = Cache()
     front_door: FrontDoor = FrontDoor()
     disaster_recovery: DisasterRecovery = DisasterRecovery()
+    tracing: Tracing = Tracing()
     app_secrets: tuple[AppSecret, ...] = ()
     """Extra secrets ({secretId, env}) created empty; add a version before deploying."""
     app_env: dict[EnvName, Annotated[str, Field(max_length=32768)]] = Field(default_factory=dict)

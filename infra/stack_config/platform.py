@@ -1,4 +1,4 @@
-"""Optional platform sections: SLOs, audit, media uploads, cache, front door, DR.
+"""Optional platform sections: SLOs, audit, media, cache, front door, DR, tracing.
 
 Each section is off unless the stack turns it on (`enabled: true`), because each one is
 billed (alerting conditions, log volume, storage, a Redis instance) and because turning
@@ -126,6 +126,10 @@ class FrontDoor(Strict):
         return self
 
 
+# Cloud SQL backup multi-regions (a backup there survives losing any one region).
+MULTI_REGIONS = ("eu", "us", "asia")
+
+
 class DisasterRecovery(Strict):
     """Recovery from losing the region: a promotable replica elsewhere, and the objectives."""
 
@@ -137,9 +141,28 @@ class DisasterRecovery(Strict):
     """Recovery point objective: data loss accepted when the region is lost."""
     rto_minutes: Annotated[int, Field(ge=5, le=10080)] = 60
     """Recovery time objective: until the app serves again from the replica's region."""
+    backup_location: str | None = None
+    """Where the primary's backups are stored (a region or eu/us/asia); default replicaRegion."""
 
     @model_validator(mode="after")
     def _region(self) -> DisasterRecovery:
         if (bad := gc.region_problem(self.replica_region)) is not None:
             raise RuleError([("replicaRegion", self.replica_region, bad)])
+        location = self.backup_location
+        if location and location not in MULTI_REGIONS and gc.region_problem(location):
+            right = "must be a region or a multi-region (eu, us, asia)"
+            raise RuleError([("backupLocation", location, right)])
         return self
+
+    @property
+    def backups_in(self) -> str:
+        return self.backup_location or self.replica_region
+
+
+class Tracing(Strict):
+    """OpenTelemetry spans of requests and SQL statements, exported to Cloud Trace."""
+
+    enabled: bool = False
+    """Trace sampled requests as the runtime identity (Cloud Trace bills past its free tier)."""
+    sample_rate: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Fraction of requests traced when the caller has not decided (a traced caller is kept)."""

@@ -28,6 +28,9 @@ PROGRAM_ENV = frozenset({
     "GUNICORN_WORKERS", "GUNICORN_THREADS", "GOOGLE_CLOUD_PROJECT", "APP_VERSION", "PORT",
     "K_SERVICE", "K_REVISION", "K_CONFIGURATION", "CLOUD_RUN_JOB", "CLOUD_RUN_EXECUTION",
     "CLOUD_RUN_TASK_INDEX", "CLOUD_RUN_TASK_ATTEMPT", "CLOUD_RUN_TASK_COUNT",
+    # Optional platform sections (app_env.platform_environment, the cache's AUTH secret).
+    "DJANGO_MEDIA_BUCKET", "DJANGO_MEDIA_URL_SECONDS", "DJANGO_CACHE_URL",
+    "DJANGO_CACHE_PASSWORD", "DJANGO_TRACE_SAMPLE_RATE",
 })
 # fmt: on
 PROGRAM_SECRETS = frozenset({"django-secret-key", "db-password"})
@@ -37,7 +40,10 @@ REVISIONS_DURING_ROLLOUT = 2
 
 
 def cross_section_problems(c: StackConfig) -> list[Problem]:
-    return [*_identity(c), *_sizing(c), *_budget(c), *_env_names(c), *_traffic(c), *_prod(c)]
+    return [
+        *_identity(c), *_sizing(c), *_budget(c), *_env_names(c), *_traffic(c), *_prod(c),
+        *_platform(c),
+    ]  # fmt: skip
 
 
 def _identity(c: StackConfig) -> list[Problem]:
@@ -135,3 +141,31 @@ def _prod(c: StackConfig) -> list[Problem]:
     return [
         (k, v, right % (req, UNSAFE_PROD_OVERRIDE)) for k, (v, req) in weakened.items() if v != req
     ]
+
+
+def _platform(c: StackConfig) -> list[Problem]:
+    """What an optional section needs from the rest of the stack."""
+    p: list[Problem] = []
+    if c.front_door.enabled:
+        # Otherwise the run.app URL stays open and bypasses Cloud Armor and its rate limit.
+        if c.access.ingress != "internal-and-cloud-load-balancing":
+            right = (
+                "with frontDoor.enabled the service must accept only the load balancer: "
+                "internal-and-cloud-load-balancing"
+            )
+            p.append(("access.ingress", c.access.ingress, right))
+        if not c.access.public:
+            right = (
+                "with frontDoor.enabled must be true: the load balancer forwards requests "
+                "without an identity token, so Cloud Run would answer them 403"
+            )
+            p.append(("access.public", c.access.public, right))
+    dr = c.disaster_recovery
+    if dr.enabled:
+        if dr.replica_region == c.region:
+            right = "must differ from gcp:region (a replica there does not survive losing it)"
+            p.append(("disasterRecovery.replicaRegion", dr.replica_region, right))
+        if dr.backup_location == c.region:
+            right = "must differ from gcp:region (backups there are lost with the region), e.g. eu"
+            p.append(("disasterRecovery.backupLocation", dr.backup_location, right))
+    return p

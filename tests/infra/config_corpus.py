@@ -149,6 +149,14 @@ BAD: list[tuple[str, list[Edit], str]] = [
     ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafSensitivity: 5\n{{entry}}')], f'{NS}:frontDoor.wafSensitivity = 5'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    requestsPerMinute: 1\n{{entry}}')], f'{NS}:frontDoor.requestsPerMinute = 1'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:frontdoor:\n    enabled: true\n{{entry}}')], f'did you mean {NS}:frontDoor?'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n{{entry}}')], f"{NS}:access.ingress = 'all' is invalid: with frontDoor.enabled the service must accept only the load balancer: internal-and-cloud-load-balancing"),
+    ('dev', [('    ingress:', '    ingress: internal'), (f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n{{entry}}')], f"{NS}:access.ingress = 'internal' is invalid: with frontDoor.enabled"),
+    ('prod', [('    ingress:', '    ingress: internal-and-cloud-load-balancing'), ('    public:', '    public: false\n    invokers: ["group:qa@acme.example"]'), (f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n{{entry}}')], f'{NS}:access.public = False is invalid: with frontDoor.enabled must be true'),
+    ('prod', [('  gcp:region:', '  gcp:region: europe-west1'), (f'  {NS}:access:', f'  {NS}:disasterRecovery:\n    enabled: true\n    replicaRegion: europe-west4\n    backupLocation: europe-west1\n{{entry}}')], f"{NS}:disasterRecovery.backupLocation = 'europe-west1' is invalid: must differ from gcp:region"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:disasterRecovery:\n    enabled: true\n    backupLocation: mars\n{{entry}}')], f"{NS}:disasterRecovery.backupLocation = 'mars' is invalid: must be a region or a multi-region"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:tracing:\n    enabled: true\n    sampleRate: 0\n{{entry}}')], f'{NS}:tracing.sampleRate = 0'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:tracing:\n    enabled: true\n    sampleRate: 1.5\n{{entry}}')], f'{NS}:tracing.sampleRate = 1.5'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:tracing:\n    sampleRatio: 0.1\n{{entry}}')], f'did you mean {NS}:tracing.sampleRate?'),
 ]  # fmt: skip
 
 # Unusual but valid: each must plan.
@@ -170,6 +178,7 @@ GOOD: list[tuple[str, list[Edit]]] = [
     ('dev', [(f'  {NS}:access:', f'  {NS}:audit:\n    enabled: true\n    dataAccessLogs: false\n    logRetentionDays: 7\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:media:\n    enabled: true\n    bucketName: acme-prod-uploads\n    nearlineAfterDays: 60\n{{entry}}')]),
     ('dev', [(f'  {NS}:registry:', '')]),
-    ('prod', [(f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafPreview: true\n    requestsPerMinute: 1200\n{{entry}}')]),
+    ('prod', [('    ingress:', '    ingress: internal-and-cloud-load-balancing'), (f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafPreview: true\n    requestsPerMinute: 1200\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: sentry-dsn\n{{entry}}')]),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:disasterRecovery:\n    enabled: true\n    backupLocation: eu\n  {NS}:tracing:\n    enabled: true\n    sampleRate: 0.05\n  {NS}:cache:\n    enabled: true\n    network: shared-vpc\n    subnetwork: run-egress\n{{entry}}')]),
 ]  # fmt: skip

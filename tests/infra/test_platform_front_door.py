@@ -11,6 +11,8 @@ from mock_run import ProgramRun, run_program
 from stack_config.platform import WAF_RULES
 
 DOOR = {"enabled": True, "domains": ["app.acme.example", "www.acme.example"]}
+# The front door needs the service to take the load balancer's traffic only (rules.py).
+BEHIND_DOOR = {"ingress": "internal-and-cloud-load-balancing", "public": True}
 ARMOR = "gcp:compute/securityPolicy:SecurityPolicy"
 BACKEND = "gcp:compute/backendService:BackendService"
 RULE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
@@ -19,7 +21,7 @@ UPTIME = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
 
 @pytest.fixture(scope="module")
 def prod_door() -> ProgramRun:
-    return run_program("prod", {"frontDoor": DOOR})
+    return run_program("prod", {"frontDoor": DOOR, "access": BEHIND_DOOR})
 
 
 def test_committed_stacks_have_no_front_door(runs: dict[str, ProgramRun]):
@@ -80,7 +82,7 @@ def test_armor_refuses_waf_matches_throttles_per_ip_then_allows(prod_door: Progr
 def test_tuning_keys_reach_armor_and_cdn():
     door = {**DOOR, "cdn": False, "wafRules": ["sqli-v33-stable"], "wafSensitivity": 2,
             "wafPreview": True, "requestsPerMinute": 120}  # fmt: skip
-    run = run_program("staging", {"frontDoor": door})
+    run = run_program("staging", {"frontDoor": door, "access": BEHIND_DOOR})
     rules = _armor(run)
     assert rules[0]["match"]["expr"]["expression"] == (
         "evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 2})"
@@ -95,7 +97,7 @@ def test_tuning_keys_reach_armor_and_cdn():
 def test_uptime_follows_the_front_door(prod_door: ProgramRun):
     hosts = [c.inputs["monitoredResource"]["labels"]["host"] for c in prod_door.of_type(UPTIME)]
     assert "app.acme.example" in hosts
-    bootstrap = run_program("prod", {"frontDoor": DOOR}, with_image=False)
+    bootstrap = run_program("prod", {"frontDoor": DOOR, "access": BEHIND_DOOR}, with_image=False)
     assert "app.acme.example" not in [
         c.inputs["monitoredResource"]["labels"]["host"] for c in bootstrap.of_type(UPTIME)
     ]
