@@ -279,4 +279,73 @@ def test_the_pack_serves_every_policy_as_mandatory(monkeypatch: pytest.MonkeyPat
     assert served["name"] == PACK_NAME
     assert served["enforcement_level"] == EnforcementLevel.MANDATORY
     names = [p.name for p in served["policies"]]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 11
+
+
+@functools.cache
+def platform_run() -> ProgramRun:
+    """Prod with the media bucket and the front door on (what the two policies below see)."""
+    door = {"enabled": True, "domains": ["app.acme.example"]}
+    access = {"ingress": "internal-and-cloud-load-balancing", "public": True}
+    return run_program("prod", {"media": {"enabled": True}, "frontDoor": door, "access": access})
+
+
+BUCKET = "gcp:storage/bucket:Bucket"
+BACKEND = "gcp:compute/backendService:BackendService"
+
+
+def _violations_of(typ: str, name: str, props: dict[str, Any]) -> list[str]:
+    args = resource_args("prod", typ, name, props)
+    return [m for policy in POLICIES for m in violations(policy.name, args)]
+
+
+def test_the_media_bucket_and_the_front_door_pass_every_policy():
+    run = platform_run()
+    assert run.of_type(BUCKET)
+    assert run.of_type(BACKEND)
+    found = [m for r in run.resources for m in _violations_of(r.type, r.name, r.inputs)]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("typ", "props", "expected"),
+    [
+        (BUCKET, {"publicAccessPrevention": "inherited", "uniformBucketLevelAccess": True},
+         "publicAccessPrevention = 'inherited'"),
+        (BUCKET, {"uniformBucketLevelAccess": True}, "publicAccessPrevention = None"),
+        (BUCKET, {"publicAccessPrevention": "enforced", "uniformBucketLevelAccess": False},
+         "uniformBucketLevelAccess must be true"),
+        ("gcp:storage/bucketIAMMember:BucketIAMMember",
+         {"bucket": "b", "role": "roles/storage.objectViewer", "member": "allUsers"},
+         "grants allUsers on a bucket"),
+        ("gcp:storage/bucketIAMBinding:BucketIAMBinding",
+         {"bucket": "b", "role": "roles/storage.objectViewer",
+          "members": ["user:a@acme.example", "allAuthenticatedUsers"]},
+         "grants allAuthenticatedUsers"),
+        ("gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+         {"bucket": "b", "policyData": '{"bindings": [{"role": "roles/storage.objectViewer",'
+                                       ' "members": ["allUsers"]}]}'},
+         "grants allUsers"),
+        ("gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl",
+         {"bucket": "b", "entity": "allUsers", "role": "READER"}, "grants allUsers"),
+    ],
+)  # fmt: skip
+def test_a_public_bucket_is_refused(typ: str, props: dict[str, Any], expected: str):
+    found = violations("no-public-buckets", resource_args("prod", typ, "media", props))
+    assert any(expected in message for message in found), found
+
+
+def test_a_private_grant_on_a_bucket_passes():
+    props = {"bucket": "b", "role": "roles/storage.objectAdmin",
+             "member": "serviceAccount:x-runtime@p.iam.gserviceaccount.com"}  # fmt: skip
+    typ = "gcp:storage/bucketIAMMember:BucketIAMMember"
+    assert violations("no-public-buckets", resource_args("prod", typ, "m", props)) == []
+
+
+def test_a_backend_without_armor_is_refused():
+    name, props = first(platform_run(), BACKEND)
+    assert violations("armor-on-every-backend", resource_args("prod", BACKEND, name, props)) == []
+    props.pop("securityPolicy")
+    found = violations("armor-on-every-backend", resource_args("prod", BACKEND, name, props))
+    assert found
+    assert "Cloud Armor" in found[0]

@@ -12,6 +12,7 @@ from .iam import (
     NO_SERVICE_ACCOUNT_KEYS,
     SECRET_ACCESS_PER_SECRET,
 )
+from .storage import ARMOR_ON_EVERY_BACKEND, NO_PUBLIC_BUCKETS
 
 PACK_NAME = "django-gcp-guardrails"
 
@@ -25,6 +26,8 @@ POLICIES: list[Policy] = [
     CLOUD_SQL_ENCRYPTED_NO_NETWORKS,
     PROD_DATABASE_PROTECTED,
     IMAGES_PINNED_BY_DIGEST,
+    NO_PUBLIC_BUCKETS,
+    ARMOR_ON_EVERY_BACKEND,
 ]
 
 __all__ = ["PACK_NAME", "POLICIES"]
