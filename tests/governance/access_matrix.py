@@ -21,6 +21,10 @@ SA = re.compile(
 )
 PRINCIPAL = re.compile(r"/attribute\.(?P<attribute>[a-z_]+)/(?P<value>.+)$")
 MATRIX = re.compile(r"<!-- access-matrix:start -->(.*?)<!-- access-matrix:end -->", re.S)
+# Grants the optional platform sections add when a stack turns them on (README).
+OPTIONAL = re.compile(
+    r"<!-- access-matrix-optional:start -->(.*?)<!-- access-matrix-optional:end -->", re.S
+)
 # Where each IAM resource type grants, and how its target is named in rows.
 TARGETS = {
     "gcp:projects/iAMMember:IAMMember": "project",
@@ -29,6 +33,7 @@ TARGETS = {
     "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": "registry repository",
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": "Cloud Run service",
     "gcp:cloudrunv2/jobIamMember:JobIamMember": "Cloud Run job",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "media bucket",
 }
 STATE_ARGS = BootstrapArgs(project="ops", location="europe-west1", state_prefix="state")
 
@@ -101,11 +106,11 @@ def row(grant: Grant, stack: str) -> tuple[str, str, str]:
     return identity_of(grant.member), grant.role, where
 
 
-def documented_rows(text: str) -> dict[tuple[str, str, str], str]:
+def documented_rows(text: str, table: re.Pattern[str] = MATRIX) -> dict[tuple[str, str, str], str]:
     """(identity, role, on) -> why, from SECURITY.md's table between the markers."""
-    found = MATRIX.search(text)
+    found = table.search(text)
     if not found:
-        raise AssertionError("SECURITY.md has no <!-- access-matrix:start/end --> table")
+        raise AssertionError(f"SECURITY.md has no table {table.pattern[:40]}...")
     rows = {}
     for line in found.group(1).strip().splitlines()[2:]:
         cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]

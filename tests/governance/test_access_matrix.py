@@ -12,6 +12,7 @@ from components.identity import ESCALATION_ROLES
 from mock_run import ProgramRun, run_program, stack_config
 from policy.guardrails.github_claims import CelError, evaluate
 from tests.governance.access_matrix import (
+    OPTIONAL,
     ROOT,
     SA,
     STATE_ARGS,
@@ -88,11 +89,18 @@ def escalation(found: list[Grant]) -> list[str]:
             if grant.role == "roles/iam.workloadIdentityUser":
                 if not grant.member.startswith("principalSet://"):
                     problems.append(f"{who}: only federated GitHub tokens may impersonate")
+            elif grant.role == "roles/iam.serviceAccountTokenCreator" and target == "runtime":
+                # Media's signed URLs: the runtime signs as itself, never as another account.
+                if grant.member != f"serviceAccount:{grant.target}":
+                    problems.append(f"{who}: tokens only for itself")
             elif grant.role == "roles/iam.serviceAccountOpenIdTokenCreator":
                 if grant.member != f"serviceAccount:{grant.target}":
                     problems.append(f"{who}: ID tokens only for itself")
             elif grant.role != "roles/iam.serviceAccountUser" or target not in ACT_AS_TARGETS:
                 problems.append(f"{who}: only actAs on the runtime/migrator accounts")
+        elif grant.kind == "media bucket" and grant.role == "roles/storage.objectAdmin":
+            # Objects of its own bucket only; uniform access leaves no object ACLs to grant.
+            continue
         elif re.search(r"admin|owner", grant.role, re.I):
             problems.append(f"{who}: administration of a shared resource")
     return problems
@@ -160,3 +168,33 @@ def test_control_the_checks_catch_a_planted_grant(planted: Grant, check: str):
     found = [*grants("dev"), planted]
     problems = cross_environment("dev", found) if check == "cross" else escalation(found)
     assert problems, planted
+
+
+EVERY_SECTION_ON = {
+    "media": {"enabled": True}, "cache": {"enabled": True}, "tracing": {"enabled": True},
+    "slo": {"enabled": True}, "audit": {"enabled": True},
+    "disasterRecovery": {"enabled": True},
+    "frontDoor": {"enabled": True, "domains": ["app.acme.example"]},
+    "access": {"ingress": "internal-and-cloud-load-balancing", "public": True},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_optional_sections_add_exactly_the_documented_grants(stack: str):
+    documented = set(documented_rows((ROOT / "SECURITY.md").read_text(), OPTIONAL))
+    everything = program_grants(run_program(stack, EVERY_SECTION_ON)) + state_grants(stack)
+    added = {row(g, stack) for g in everything} - {row(g, stack) for g in grants(stack)}
+    assert added == documented
+    # No new problem (the committed stacks' own are the tests above).
+    assert cross_environment(stack, everything) == cross_environment(stack, grants(stack))
+    assert escalation(everything) == escalation(grants(stack))
+
+
+def test_control_the_runtime_may_not_sign_as_another_account():
+    other = Grant(
+        "serviceAccount:django-app-migrator@acme-django-dev.iam.gserviceaccount.com",
+        "roles/iam.serviceAccountTokenCreator",
+        "service account",
+        "django-app-runtime@acme-django-dev.iam.gserviceaccount.com",
+    )
+    assert escalation([other])
