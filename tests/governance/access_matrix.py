@@ -92,7 +92,27 @@ def identity_of(member: str) -> str:
     return member
 
 
+# The one grant across environments (policy pack: PROMOTION_READ): the next environment's
+# deployer reads this registry to copy tested images by digest.
+PROMOTION = ("roles/artifactregistry.reader", "registry repository")
+NEXT_DEPLOYER = "next environment's deployer"
+
+
+def is_promotion_read(grant: Grant, project: str) -> bool:
+    member = SA.match(grant.member)
+    return (
+        (grant.role, grant.kind) == PROMOTION
+        and member is not None
+        and member.group("project") != project
+        and member.group("id").endswith("-deployer")
+    )
+
+
 def row(grant: Grant, stack: str) -> tuple[str, str, str]:
+    from mock_run import stack_config  # pyright: ignore[reportMissingImports]
+
+    if is_promotion_read(grant, stack_config(stack)["gcp:project"]):
+        return NEXT_DEPLOYER, grant.role, grant.kind
     where = grant.kind
     if grant.kind == "service account":
         where = f"service account {identity_of('serviceAccount:' + grant.target)}"
