@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -13,20 +12,6 @@ from django.test import Client
 from core.logging import JsonFormatter, TraceContext, bind_trace, redact, trace_from_headers
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-@pytest.fixture
-def request_log() -> Iterator[io.StringIO]:
-    """What the request logger writes, through the production formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("core.request")
-    logger.addHandler(handler)
-    try:
-        yield stream
-    finally:
-        logger.removeHandler(handler)
 
 
 def _lines(stream: io.StringIO) -> list[dict]:
