@@ -96,8 +96,16 @@ def post_worker_init(worker):  # gunicorn server hook
     accept = worker.accept
 
     def accept_unless_closed(listener):
-        if getattr(listener, "sock", None) is not None:  # gunicorn's close() sets None
+        if getattr(listener, "sock", None) is None:  # gunicorn's close() sets None
+            return
+        try:
             accept(listener)
+        except (AttributeError, OSError):
+            # The signal can also land inside accept(), between the accept syscall and
+            # gthread's listener.getsockname(): the listener is gone by then. Losing that one
+            # just-accepted connection beats the worker dying with every request in flight.
+            if getattr(listener, "sock", None) is not None:
+                raise
 
     worker.accept = accept_unless_closed
 

@@ -142,6 +142,45 @@ def test_sigterm_hook_takes_in_the_backlog_then_refuses_and_forgets_the_listener
         connection.close()
 
 
+def test_sigterm_inside_accept_does_not_kill_the_worker() -> None:
+    # gthread's accept() calls listener.getsockname() after the accept syscall; a SIGTERM
+    # landing in between closes the listener (seen flaky in tests/drills and tests/image).
+    config = runpy.run_path(str(CONFIG))
+    raw = socket.socket()
+    raw.bind(("127.0.0.1", 0))
+    raw.listen(8)
+    listener = _Listener(raw)
+    client = socket.create_connection(raw.getsockname())
+    worker = _FakeWorker(listener)
+    signalled: list[bool] = []
+
+    def gthread_accept(conn_listener: _Listener) -> None:
+        try:
+            connection, _ = conn_listener.accept()
+        except BlockingIOError:
+            return
+        worker.accepted.append(connection)
+        if not signalled:  # the signal lands between the syscall and getsockname()
+            signalled.append(True)
+            handler = signal.getsignal(signal.SIGTERM)
+            assert callable(handler)
+            handler(signal.SIGTERM, None)
+        conn_listener.getsockname()  # AttributeError once the listener is closed
+
+    worker.accept = gthread_accept  # pyright: ignore[reportAttributeAccessIssue] (as gunicorn binds it)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        config["post_worker_init"](worker)
+        worker.accept(listener)  # must not raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert signalled
+    assert worker.exiting
+    assert listener.sock is None
+    for connection in (client, *worker.accepted):
+        connection.close()
+
+
 def test_request_hooks_track_what_is_in_flight() -> None:
     config = runpy.run_path(str(CONFIG))
     from config.shutdown import IN_FLIGHT
