@@ -6,7 +6,13 @@ from dataclasses import asdict
 
 import pulumi
 
-from app_env import CONTAINER_PORT, app_environment, media_bucket_name, platform_environment
+from app_env import (
+    CONTAINER_PORT,
+    app_environment,
+    database_limits,
+    media_bucket_name,
+    platform_environment,
+)
 from components.apis import REQUIRED_APIS, TRACING_APIS, Apis, ApisArgs
 from components.audit import AuditAndRetention, AuditArgs
 from components.cache import CacheArgs, RedisCache
@@ -157,7 +163,11 @@ if config.image is not None:
                 revision=latest_revision.apply(str),  # an image is set: never None
                 service_account=identity.runtime.email,
                 connection_name=database.connection_name,
-                env={**env, **platform_environment(config, cache.url if cache else None)},
+                env={
+                    **env,
+                    **database_limits(config, job=False),
+                    **platform_environment(config, cache.url if cache else None),
+                },
                 secret_env=tuple(runtime_secret_env),
                 cpu=run_cfg.cpu,
                 memory=run_cfg.memory,
@@ -184,7 +194,7 @@ if config.image is not None:
             image=config.image,
             service_account=identity.migrator.email,
             connection_name=database.connection_name,
-            env=env,
+            env={**env, **database_limits(config, job=True)},
             secret_env=tuple(secrets.migrator_env),
             timeout_seconds=config.migration.timeout_seconds,
             max_retries=config.migration.max_retries,

@@ -65,6 +65,17 @@ def app_environment(
     }
 
 
+def database_limits(config: StackConfig, *, job: bool) -> dict[str, pulumi.Input[str]]:
+    """PostgreSQL session limits (app/config/database.py reads them at connect time): the
+    service's from `run`, the migration job's from `migrationJob`, so a migration waiting
+    behind traffic fails and retries instead of every request queueing behind its lock."""
+    if job:
+        statement, lock = config.migration.statement_timeout_ms, config.migration.lock_timeout_ms
+    else:
+        statement, lock = config.run.db_statement_timeout_ms, config.run.db_lock_timeout_ms
+    return {"DB_STATEMENT_TIMEOUT_MS": str(statement), "DB_LOCK_TIMEOUT_MS": str(lock)}
+
+
 def platform_environment(
     config: StackConfig, cache_url: pulumi.Input[str] | None
 ) -> dict[str, pulumi.Input[str]]:

@@ -28,6 +28,7 @@ from stack_config.sections import (
     AppSecret,
     Database,
     Django,
+    FirstAdmin,
     Github,
     Gunicorn,
     MigrationJob,
@@ -92,6 +93,8 @@ class StackConfig(Strict):
     front_door: FrontDoor = FrontDoor()
     disaster_recovery: DisasterRecovery = DisasterRecovery()
     tracing: Tracing = Tracing()
+    first_admin: FirstAdmin | None = None
+    """The first superuser: a job and an empty password secret (README: first admin)."""
     app_secrets: tuple[AppSecret, ...] = ()
     """Extra secrets ({secretId, env}) created empty; add a version before deploying."""
     app_env: dict[EnvName, Annotated[str, Field(max_length=32768)]] = Field(default_factory=dict)
@@ -144,6 +147,10 @@ class StackConfig(Strict):
     @property
     def migration_job_name(self) -> str:
         return f"{self.service_name}-migrate"
+
+    @property
+    def admin_job_name(self) -> str:
+        return f"{self.service_name}-admin"
 
     @model_validator(mode="after")
     def _across_sections(self, info: ValidationInfo) -> StackConfig:

@@ -25,15 +25,18 @@ PROGRAM_ENV = frozenset({
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "DJANGO_SECURE_HSTS_PRELOAD",
     "DJANGO_SECURE_COOKIES", "DJANGO_SECURE_PROXY_SSL_HEADER", "DJANGO_LOG_LEVEL", "DB_NAME",
     "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_CONNECT_TIMEOUT", "DB_POOL_MAX_SIZE",
+    "DB_STATEMENT_TIMEOUT_MS", "DB_LOCK_TIMEOUT_MS",
     "GUNICORN_WORKERS", "GUNICORN_THREADS", "GOOGLE_CLOUD_PROJECT", "APP_VERSION", "PORT",
     "K_SERVICE", "K_REVISION", "K_CONFIGURATION", "CLOUD_RUN_JOB", "CLOUD_RUN_EXECUTION",
     "CLOUD_RUN_TASK_INDEX", "CLOUD_RUN_TASK_ATTEMPT", "CLOUD_RUN_TASK_COUNT",
     # Optional platform sections (app_env.platform_environment, the cache's AUTH secret).
     "DJANGO_MEDIA_BUCKET", "DJANGO_MEDIA_URL_SECONDS", "DJANGO_CACHE_URL",
     "DJANGO_CACHE_PASSWORD", "DJANGO_TRACE_SAMPLE_RATE",
+    # firstAdmin's job (components/admin_job.py).
+    "DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_EMAIL", "DJANGO_SUPERUSER_PASSWORD",
 })
 # fmt: on
-PROGRAM_SECRETS = frozenset({"django-secret-key", "db-password"})
+PROGRAM_SECRETS = frozenset({"django-secret-key", "db-password", "django-superuser-password"})
 UNSAFE_PROD_OVERRIDE = "dangerouslyAllowUnprotectedProdDatabase"
 # During a rollout the old and the new revision can both be at max instances.
 REVISIONS_DURING_ROLLOUT = 2
@@ -105,7 +108,7 @@ def _env_names(c: StackConfig) -> list[Problem]:
     ids = [s.secret_id for s in c.app_secrets]
     for i, secret_id in enumerate(ids):
         if secret_id in PROGRAM_SECRETS or secret_id in ids[:i]:
-            right = "declared twice or owned by the program (django-secret-key, db-password)"
+            right = f"declared twice or owned by the program ({', '.join(sorted(PROGRAM_SECRETS))})"
             p.append((f"appSecrets.{i}.secretId", secret_id, right))
     return p
 
@@ -160,6 +163,9 @@ def _platform(c: StackConfig) -> list[Problem]:
                 "without an identity token, so Cloud Run would answer them 403"
             )
             p.append(("access.public", c.access.public, right))
+    if c.rollout.min_error_budget_remaining is not None and not c.slo.enabled:
+        right = "needs slo.enabled: true (the budget is the availability SLO's)"
+        p.append(("rollout.minErrorBudgetRemaining", c.rollout.min_error_budget_remaining, right))
     dr = c.disaster_recovery
     if dr.enabled:
         if dr.replica_region == c.region:

@@ -93,10 +93,21 @@ class Run(Strict):
     """Instances kept warm (0 scales to zero)."""
     max_instances: Annotated[int, Field(ge=1, le=1000)]
     """Upper bound of instances (feeds the connection budget)."""
+    db_statement_timeout_ms: Annotated[int, Field(ge=100, le=3_600_000)] = 15000
+    """PostgreSQL statement_timeout of web requests; below timeoutSeconds."""
+    db_lock_timeout_ms: Annotated[int, Field(ge=100, le=2500)] = 2000
+    """PostgreSQL lock_timeout of web requests: a request behind a migration's lock answers
+    503 after this; two rounds must fit the liveness probe's 5 s timeout."""
 
     @model_validator(mode="after")
     def _fits(self) -> Run:
         problems = []
+        if self.db_statement_timeout_ms >= self.timeout_seconds * 1000:
+            right = f"must be below timeoutSeconds ({self.timeout_seconds} s) in milliseconds"
+            problems.append(("dbStatementTimeoutMs", self.db_statement_timeout_ms, right))
+        if self.db_lock_timeout_ms > self.db_statement_timeout_ms:
+            right = f"must be <= dbStatementTimeoutMs ({self.db_statement_timeout_ms})"
+            problems.append(("dbLockTimeoutMs", self.db_lock_timeout_ms, right))
         if self.min_instances > self.max_instances:
             problems.append(
                 (
@@ -140,6 +151,18 @@ class MigrationJob(Strict):
     """Task retries (migrate_and_seed is idempotent)."""
     connections: Annotated[int, Field(ge=1, le=10)]
     """Database connections the job holds at most (connection budget)."""
+    lock_timeout_ms: Annotated[int, Field(ge=100, le=60000)] = 5000
+    """PostgreSQL lock_timeout of the job: a migration waiting behind traffic for a lock
+    fails after this (and the task retries) instead of queueing every request behind it."""
+    statement_timeout_ms: Annotated[int, Field(ge=0, le=86_400_000)] = 0
+    """PostgreSQL statement_timeout of the job (0 = none: a data migration may be long)."""
+
+    @model_validator(mode="after")
+    def _within_task(self) -> MigrationJob:
+        if self.statement_timeout_ms > self.timeout_seconds * 1000:
+            right = f"must be 0 or at most timeoutSeconds ({self.timeout_seconds} s) in ms"
+            raise RuleError([("statementTimeoutMs", self.statement_timeout_ms, right)])
+        return self
 
 
 class Database(Strict):
@@ -231,6 +254,18 @@ class AppSecret(Strict):
     """Variable the app reads it from; leave out until the secret has a value (RUNBOOK)."""
 
 
+Username = Annotated[str, Text(r"[\w.@+-]{1,150}", "must be a Django username: 1-150 letters, digits, @.+-_")]  # noqa: E501  # fmt: skip
+
+
+class FirstAdmin(Strict):
+    """The first Django superuser, created by `make first-admin` (README: first admin)."""
+
+    username: Username
+    """Admin user name."""
+    email: Email
+    """Admin e-mail (password resets go there)."""
+
+
 class Django(Strict):
     """Django hardening passed as environment. Optional: the defaults are the secure ones."""
 
@@ -288,6 +323,9 @@ class Rollout(Strict):
     """5xx fraction of the candidate (or the stable revision) that fails a step."""
     max_latency_p95_ms: Annotated[int, Field(ge=50, le=60000)] = 1000
     """Candidate p95 latency that fails a step."""
+    min_error_budget_remaining: Annotated[float, Field(ge=0, lt=1)] | None = None
+    """Needs slo.enabled: a release does not start, and a step fails, while less than this
+    fraction of the availability SLO's error budget is left (absent: not consulted)."""
 
     @model_validator(mode="after")
     def _increasing(self) -> Rollout:

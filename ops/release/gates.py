@@ -51,11 +51,12 @@ class Policy:
     ingestion_delay_seconds: int
     max_error_rate: float
     max_latency_p95_ms: int
+    min_error_budget_remaining: float | None = None
 
     @classmethod
     def from_output(cls, raw: object) -> Policy:
         keys = ("steps", "bakeSeconds", "minRequests", "noData", "ingestionDelaySeconds",
-                "maxErrorRate", "maxLatencyP95Ms")  # fmt: skip
+                "maxErrorRate", "maxLatencyP95Ms", "minErrorBudgetRemaining")  # fmt: skip
         if not isinstance(raw, dict) or set(raw) != set(keys):
             raise PolicyError(f"stack output rolloutPolicy = {raw!r}: needs exactly {keys}")
         steps = raw["steps"]
@@ -68,6 +69,7 @@ class Policy:
                 tuple(steps), int(raw["bakeSeconds"]), int(raw["minRequests"]),
                 NoData(raw["noData"]), int(raw["ingestionDelaySeconds"]),
                 float(raw["maxErrorRate"]), int(raw["maxLatencyP95Ms"]),
+                None if (budget := raw["minErrorBudgetRemaining"]) is None else float(budget),
             )  # fmt: skip
         except ValueError as exc:
             raise PolicyError(f"rolloutPolicy = {raw!r}: {exc}") from None

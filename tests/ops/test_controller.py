@@ -10,7 +10,8 @@ from ops.release.controller import Clock, RolloutPlan, run_rollout, summary
 from ops.release.gates import Policy
 
 RAW = {"steps": [10, 100], "bakeSeconds": 600, "minRequests": 50, "noData": "abort",
-       "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000}  # fmt: skip
+       "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000,
+       "minErrorBudgetRemaining": None}  # fmt: skip
 
 
 @dataclass

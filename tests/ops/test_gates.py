@@ -6,7 +6,8 @@ from ops.clients.monitoring import WindowStats
 from ops.release.gates import NoData, Policy, PolicyError, Verdict, judge, lower_bound
 
 RAW = {"steps": [10, 50, 100], "bakeSeconds": 600, "minRequests": 50, "noData": "hold",
-       "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000}  # fmt: skip
+       "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000,
+       "minErrorBudgetRemaining": None}  # fmt: skip
 POLICY = Policy.from_output(RAW)
 
 
