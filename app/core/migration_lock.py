@@ -29,7 +29,14 @@ def advisory_lock(connection: BaseDatabaseWrapper, key: int = MIGRATION_LOCK_KEY
     started = time.monotonic()
     logger.info("waiting for the migration lock %#x", key)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        # The job's lock_timeout (migrationJob.lockTimeoutMs) is for table locks held by
+        # traffic; waiting here for another job to finish is the point, so it must not cut
+        # this wait. RESET returns to the session's value from the connection options.
+        cursor.execute("SET lock_timeout = 0")
+        try:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        finally:
+            cursor.execute("RESET lock_timeout")
     logger.info("migration lock acquired after %.2fs", time.monotonic() - started)
     try:
         yield

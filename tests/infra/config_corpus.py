@@ -157,6 +157,21 @@ BAD: list[tuple[str, list[Edit], str]] = [
     ('prod', [(f'  {NS}:access:', f'  {NS}:tracing:\n    enabled: true\n    sampleRate: 0\n{{entry}}')], f'{NS}:tracing.sampleRate = 0'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:tracing:\n    enabled: true\n    sampleRate: 1.5\n{{entry}}')], f'{NS}:tracing.sampleRate = 1.5'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:tracing:\n    sampleRatio: 0.1\n{{entry}}')], f'did you mean {NS}:tracing.sampleRate?'),
+    # Session 3 keys: database limits, the first admin, the error-budget gate.
+    ('prod', [('    maxInstances:', '    dbLockTimeoutMs: 5000\n{entry}')], f'{NS}:run.dbLockTimeoutMs = 5000'),
+    ('prod', [('    maxInstances:', '    dbStatementTimeoutMs: 3600000\n{entry}')], f'{NS}:run.dbStatementTimeoutMs = 3600000 is invalid: must be below timeoutSeconds ('),
+    ('prod', [('    maxInstances:', '    dbStatementTimeoutMs: 1000\n    dbLockTimeoutMs: 2000\n{entry}')], f'{NS}:run.dbLockTimeoutMs = 2000 is invalid: must be <= dbStatementTimeoutMs (1000)'),
+    ('prod', [('    maxRetries:', '    lockTimeoutMs: 0\n{entry}')], f'{NS}:migrationJob.lockTimeoutMs = 0'),
+    ('prod', [('    maxRetries:', '    statementTimeoutMs: 86400000\n{entry}')], f'{NS}:migrationJob.statementTimeoutMs = 86400000 is invalid: must be 0 or at most timeoutSeconds ('),
+    ('prod', [('    maxRetries:', '    lockTimeout: 5000\n{entry}')], f'did you mean {NS}:migrationJob.lockTimeoutMs?'),
+    ('dev', [('    steps:', '    minErrorBudgetRemaining: 0.2\n{entry}')], f'{NS}:rollout.minErrorBudgetRemaining = 0.2 is invalid: needs slo.enabled: true'),
+    ('prod', [('    steps:', '    minErrorBudgetRemaining: 1.5\n{entry}')], f'{NS}:rollout.minErrorBudgetRemaining = 1.5'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: site admin\n    email: admin@acme.example\n{{entry}}')], f"{NS}:firstAdmin.username = 'site admin' is invalid: must be a Django username"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: admin\n    email: admin\n{{entry}}')], f"{NS}:firstAdmin.email = 'admin' is invalid: must be an e-mail address"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    user: admin\n    email: admin@acme.example\n{{entry}}')], f'did you mean {NS}:firstAdmin.username?'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: admin\n{{entry}}')], f'{NS}:firstAdmin.email is required but not set'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: django-superuser-password\n{{entry}}')], f"{NS}:appSecrets[0].secretId = 'django-superuser-password' is invalid: declared twice or owned by the program"),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:appEnv:\n    DB_LOCK_TIMEOUT_MS: "0"\n{{entry}}')], 'is set by the program itself'),
 ]  # fmt: skip
 
 # Unusual but valid: each must plan.
@@ -181,4 +196,6 @@ GOOD: list[tuple[str, list[Edit]]] = [
     ('prod', [('    ingress:', '    ingress: internal-and-cloud-load-balancing'), (f'  {NS}:access:', f'  {NS}:frontDoor:\n    enabled: true\n    domains: [app.acme.example]\n    wafPreview: true\n    requestsPerMinute: 1200\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: sentry-dsn\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:disasterRecovery:\n    enabled: true\n    backupLocation: eu\n  {NS}:tracing:\n    enabled: true\n    sampleRate: 0.05\n  {NS}:cache:\n    enabled: true\n    network: shared-vpc\n    subnetwork: run-egress\n{{entry}}')]),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: ops.admin@acme\n    email: ops@acme.example\n{{entry}}')]),
+    ('prod', [('    maxInstances:', '    dbStatementTimeoutMs: 30000\n    dbLockTimeoutMs: 500\n{entry}'), ('    maxRetries:', '    lockTimeoutMs: 60000\n    statementTimeoutMs: 600000\n{entry}')]),
 ]  # fmt: skip

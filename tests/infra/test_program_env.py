@@ -3,7 +3,8 @@ model must cover every variable the program really puts on the service and the j
 
 from __future__ import annotations
 
-from mock_run import ProgramRun, run_program
+from config.database import session_options
+from mock_run import PROJECT, ProgramRun, run_program, stack_config
 from stack_config.rules import PROGRAM_ENV
 from tests.infra.conftest import JOB, SERVICE, env_of, one
 
@@ -51,3 +52,27 @@ def test_an_app_secret_without_env_exists_but_no_revision_reads_it():
     wired = run_program("prod", {"appSecrets": [{"secretId": "sentry-dsn", "env": "SENTRY_DSN"}]})
     wired_env = env_of(one(wired, SERVICE).inputs["template"]["containers"][0])
     assert wired_env["SENTRY_DSN"]["secret"] == "sentry-dsn"
+
+
+def test_database_limits_come_from_the_stack_per_process_kind():
+    # The service's from run.*, the job's from migrationJob.*: a migration waiting behind
+    # traffic for a lock gives up (and the task retries) instead of queueing every request.
+    committed = stack_config("dev")
+    run_section, job_section = committed[f"{PROJECT}:run"], committed[f"{PROJECT}:migrationJob"]
+    edits = {
+        "run": {**run_section, "dbStatementTimeoutMs": 9000, "dbLockTimeoutMs": 700},
+        "migrationJob": {**job_section, "lockTimeoutMs": 4000, "statementTimeoutMs": 120000},
+    }
+    run = run_program("dev", edits)
+    service = env_of(one(run, SERVICE).inputs["template"]["containers"][0])
+    job_template = one(run, JOB).inputs["template"]
+    job = env_of(job_template["template"]["containers"][0])
+    assert (service["DB_STATEMENT_TIMEOUT_MS"], service["DB_LOCK_TIMEOUT_MS"]) == ("9000", "700")
+    assert (job["DB_STATEMENT_TIMEOUT_MS"], job["DB_LOCK_TIMEOUT_MS"]) == ("120000", "4000")
+
+
+def test_database_limits_reach_postgres_as_the_app_reads_them(monkeypatch):
+    # The names the program sets are the ones app/config/database.py turns into libpq options.
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "9000")
+    monkeypatch.setenv("DB_LOCK_TIMEOUT_MS", "700")
+    assert session_options() == "-c statement_timeout=9000 -c lock_timeout=700"
