@@ -11,6 +11,57 @@ from pulumi_gcp import sql
 from components import PROJECT, child_opts
 
 
+def sql_settings(
+    *,
+    tier: str,
+    edition: str,
+    availability: str,
+    disk_size_gb: int,
+    max_connections: int,
+    deletion_protection: bool,
+    labels: dict[str, str],
+    extra_flags: dict[str, str] | None = None,
+    backup_configuration: sql.DatabaseInstanceSettingsBackupConfigurationArgs | None = None,
+    maintenance_window: sql.DatabaseInstanceSettingsMaintenanceWindowArgs | None = None,
+    insights_config: sql.DatabaseInstanceSettingsInsightsConfigArgs | None = None,
+) -> sql.DatabaseInstanceSettingsArgs:
+    """The settings the primary and its cross-region replica share, built in one place.
+
+    What a promoted replica must match (shape, disk, network exposure, max_connections,
+    which Cloud SQL requires to be at least the primary's on a replica) cannot drift;
+    what only a primary has (backups, maintenance window, insights) is passed by it.
+    """
+    flags = {"max_connections": str(max_connections), **(extra_flags or {})}
+    return sql.DatabaseInstanceSettingsArgs(
+        tier=tier,
+        edition=edition,
+        availability_type=availability,
+        disk_size=disk_size_gb,
+        disk_type="PD_SSD",
+        disk_autoresize=True,
+        # Cloud SQL's own flag: refuse deleting the instance even through the console.
+        deletion_protection_enabled=deletion_protection,
+        # Only the Cloud SQL connector (the /cloudsql socket Cloud Run mounts) may
+        # connect; with no authorized networks the public IP accepts nothing else.
+        connector_enforcement="REQUIRED",
+        ip_configuration=sql.DatabaseInstanceSettingsIpConfigurationArgs(
+            ipv4_enabled=True,
+            authorized_networks=[],
+            ssl_mode="ENCRYPTED_ONLY",
+        ),
+        backup_configuration=backup_configuration,
+        maintenance_window=maintenance_window,
+        # max_connections explicit, so the connection budget is checked against a known
+        # number rather than a tier-dependent default.
+        database_flags=[
+            sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=name, value=value)
+            for name, value in flags.items()
+        ],
+        insights_config=insights_config,
+        user_labels=labels,
+    )
+
+
 @dataclass(frozen=True)
 class DatabaseArgs:
     """Instance shape, protection and retention (one stack's `database` section)."""
@@ -74,23 +125,14 @@ class Database(pulumi.ComponentResource):
     def _create_instance(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None
     ) -> sql.DatabaseInstance:
-        settings = sql.DatabaseInstanceSettingsArgs(
+        settings = sql_settings(
             tier=args.tier,
             edition=args.edition,
-            availability_type=args.availability,
-            disk_size=args.disk_size_gb,
-            disk_type="PD_SSD",
-            disk_autoresize=True,
-            # Cloud SQL's own flag: refuse deleting the instance even through the console.
-            deletion_protection_enabled=args.deletion_protection,
-            # Only the Cloud SQL connector (the /cloudsql socket Cloud Run mounts) may
-            # connect; with no authorized networks the public IP accepts nothing else.
-            connector_enforcement="REQUIRED",
-            ip_configuration=sql.DatabaseInstanceSettingsIpConfigurationArgs(
-                ipv4_enabled=True,
-                authorized_networks=[],
-                ssl_mode="ENCRYPTED_ONLY",
-            ),
+            availability=args.availability,
+            disk_size_gb=args.disk_size_gb,
+            max_connections=args.max_connections,
+            deletion_protection=args.deletion_protection,
+            extra_flags={"log_connections": "on", "log_disconnections": "on"},
             backup_configuration=sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                 enabled=args.backups_enabled,
                 start_time=args.backup_start_time,
@@ -105,19 +147,10 @@ class Database(pulumi.ComponentResource):
             maintenance_window=sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
                 day=args.maintenance_day, hour=args.maintenance_hour, update_track="stable"
             ),
-            database_flags=[
-                # Explicit, so the connection budget is checked against a known number
-                # rather than a tier-dependent default.
-                sql.DatabaseInstanceSettingsDatabaseFlagArgs(
-                    name="max_connections", value=str(args.max_connections)
-                ),
-                sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_connections", value="on"),
-                sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_disconnections", value="on"),
-            ],
             insights_config=sql.DatabaseInstanceSettingsInsightsConfigArgs(
                 query_insights_enabled=True, record_application_tags=True
             ),
-            user_labels={"app": "django-gcp"},
+            labels={"app": "django-gcp"},
         )
         return sql.DatabaseInstance(
             f"{name}-instance",

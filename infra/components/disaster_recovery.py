@@ -2,9 +2,10 @@
 
 Asynchronous replication keeps the replica seconds behind the primary, which is what makes
 an RPO of minutes possible without restoring a backup; promoting it and pointing the service
-at it (RUNBOOK, "Lose a region") is the RTO path. The replica mirrors the primary's shape and
-flags (Cloud SQL requires a replica's max_connections to be at least the primary's) and is
-reachable the same way: only through the Cloud SQL connector, over TLS.
+at it (RUNBOOK, "Lose a region") is the RTO path. The replica's settings come from the same
+`sql_settings` as the primary's (database.py), so shape, disk, max_connections (Cloud SQL
+requires a replica's to be at least the primary's) and exposure (only the Cloud SQL
+connector, over TLS) cannot drift apart.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pulumi
 from pulumi_gcp import sql
 
 from components import PROJECT, child_opts
+from components.database import sql_settings
 
 
 @dataclass(frozen=True)
@@ -34,25 +36,15 @@ class ReplicaArgs:
 class CrossRegionReplica(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReplicaArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PROJECT}:database:CrossRegionReplica", name, None, opts)
-        settings = sql.DatabaseInstanceSettingsArgs(
+        settings = sql_settings(
             tier=args.tier,
             edition=args.edition,
             # One zone is enough for a standby; it becomes REGIONAL after promotion (RUNBOOK).
-            availability_type="ZONAL",
-            disk_size=args.disk_size_gb,
-            disk_type="PD_SSD",
-            disk_autoresize=True,
-            deletion_protection_enabled=args.deletion_protection,
-            connector_enforcement="REQUIRED",
-            ip_configuration=sql.DatabaseInstanceSettingsIpConfigurationArgs(
-                ipv4_enabled=True, authorized_networks=[], ssl_mode="ENCRYPTED_ONLY"
-            ),
-            database_flags=[
-                sql.DatabaseInstanceSettingsDatabaseFlagArgs(
-                    name="max_connections", value=str(args.max_connections)
-                ),
-            ],
-            user_labels={"app": "django-gcp", "role": "dr-replica"},
+            availability="ZONAL",
+            disk_size_gb=args.disk_size_gb,
+            max_connections=args.max_connections,
+            deletion_protection=args.deletion_protection,
+            labels={"app": "django-gcp", "role": "dr-replica"},
         )
         self.instance = sql.DatabaseInstance(
             f"{name}-instance",
