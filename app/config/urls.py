@@ -1,14 +1,17 @@
 """URL routes. The health paths are also answered by HealthProbeMiddleware before the host
-and HTTPS checks; listing them here keeps them reversible and testable as ordinary views."""
+and HTTPS checks; listing them here keeps them reversible and testable as ordinary views.
+The password-reset routes exist only when e-mail is configured (core/password_reset.py);
+they come before the admin's, whose catch-all would take admin/password_reset/ otherwise."""
 
 from django.contrib import admin
 from django.urls import path
 
-from core import views
+from core import password_reset, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/live/", views.live, name="health-live"),
     path("health/ready/", views.ready, name="health-ready"),
+    *password_reset.urlpatterns(),
     path("admin/", admin.site.urls),
 ]

@@ -103,6 +103,20 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 
+# AUTHENTICATION
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/#login-url
+# The admin is the only login page: the reset flow's "log in" link points at it.
+LOGIN_URL = "admin:login"
+
+# E-MAIL AND PASSWORD RESET
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/email/ and config/email.py. Off here: each
+# environment's settings turn it on from DJANGO_EMAIL_URL (production) or the console
+# (local). Without e-mail the admin offers no password reset (core/password_reset.py).
+PASSWORD_RESET_ENABLED = False
+EMAIL_TIMEOUT = 10
+
 # STATIC FILES
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/static-files/ and

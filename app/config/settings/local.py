@@ -40,6 +40,7 @@ if _ENV_FILE.is_file():
 
 # After .env: base reads the environment when imported.
 from config.database import postgres_database  # noqa: E402
+from config.email import email_settings  # noqa: E402
 from config.env import env_bool, env_str  # noqa: E402
 from config.settings.base import *  # noqa: F403, E402
 from config.settings.base import BASE_DIR, LOGGING  # noqa: E402
@@ -55,6 +56,11 @@ else:
     _LOCAL_DB = BASE_DIR.parent / ".local" / "db.sqlite3"
     _LOCAL_DB.parent.mkdir(exist_ok=True)
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _LOCAL_DB}}
+
+# E-MAIL: https://docs.djangoproject.com/en/5.2/topics/email/ (config/email.py). Printed to
+# the console unless DJANGO_EMAIL_URL says otherwise, so the admin's password reset works
+# under `make run` and its link appears in the terminal.
+globals().update(email_settings(local=True))
 
 # LOGGING: https://docs.djangoproject.com/en/5.2/topics/logging/
 LOGGING = {

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.cache import redis_cache
 from config.database import pool_max_size, postgres_database
+from config.email import email_settings
 from config.env import env_bool, env_int, env_list, env_required
 from config.media import media_storage
 from config.settings.base import *  # noqa: F403
@@ -73,6 +74,14 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# E-MAIL
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend
+# EMAIL_*, DEFAULT_FROM_EMAIL, SERVER_EMAIL and PASSWORD_RESET_ENABLED from the
+# DJANGO_EMAIL_URL secret (config/email.py): STARTTLS or implicit TLS to a provider, plain
+# SMTP to loopback only; unset means no mail and no password reset.
+globals().update(email_settings(local=False))
 
 # DATABASES
 # ------------------------------------------------------------------------------

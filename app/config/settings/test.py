@@ -12,3 +12,6 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES = {"default": postgres_database(pool=False)}
 # Hashing speed matters in tests, not strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The password-reset routes exist (core/password_reset.py); pytest-django swaps the backend
+# for the in-memory outbox, so nothing leaves the process.
+PASSWORD_RESET_ENABLED = True
