@@ -24,6 +24,8 @@ class Target:
 
 TARGETS = [
     Target("cold_start_ratio", "cold start, app / bare", "x", operator.le, "<=", 2.5),
+    # Django's own floor (bench/minimal_django): what the project adds on top of Django.
+    Target("cold_start_vs_django", "cold start, app / minimal Django", "x", operator.le, "<=", 1.3),
     Target("live_rps_ratio", "/health/live/ req/s, app / bare", "x", operator.ge, ">=", 0.8),
     Target("db_errors", "DB page errors at c=80", "", operator.eq, "==", 0),
     Target("db_p99_ms", "DB page p99 at c=80", "ms", operator.le, "<=", 250),
@@ -77,6 +79,7 @@ def render_table(figures: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     detail = [
         ("cold start median, app", f"{figures['cold_start_app_s'] * 1000:.0f} ms"),
         ("cold start median, bare", f"{figures['cold_start_bare_s'] * 1000:.0f} ms"),
+        ("cold start median, minimal Django", f"{figures['cold_start_django_s'] * 1000:.0f} ms"),
         ("/health/live/ req/s, app", f"{figures['live_rps_app']:.0f}"),
         ("/health/live/ req/s, bare", f"{figures['live_rps_bare']:.0f}"),
         (f"DB page {figures['db_path']} p50", f"{figures['db_p50_ms']:.1f} ms"),

@@ -41,8 +41,12 @@ class RuntimeVenv:
         return found[0]
 
 
-def build_runtime_venv(path: Path) -> RuntimeVenv:
-    """Sync the runtime dependency set into ``path`` as the Dockerfile does."""
+def build_runtime_venv(path: Path, *, groups: tuple[str, ...] = ()) -> RuntimeVenv:
+    """Sync the runtime dependency set into ``path`` as the Dockerfile does.
+
+    ``groups`` adds dependency groups on top (the server comparison's ``bench`` group);
+    the image's own figures always come from a venv synced without any.
+    """
     # The interpreter the bench runs on (the project's 3.12) unless make chose one already.
     base_python = (
         Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
@@ -57,6 +61,7 @@ def build_runtime_venv(path: Path) -> RuntimeVenv:
         }
     )
     command = [*_uv(), "sync", "--locked", "--no-default-groups", "--no-dev"]
+    command += [f"--group={group}" for group in groups]
     subprocess.run([*command, "--compile-bytecode", "--quiet"], cwd=REPO, env=env, check=True)  # noqa: S603
     return RuntimeVenv(path)
 
@@ -90,13 +95,23 @@ def dependency_size_mb(venv: RuntimeVenv) -> dict[str, float]:
     return {"total_mb": round(with_bytecode, 1), "without_bytecode_mb": round(without, 1)}
 
 
-def hello_command(app_command: list[str]) -> list[str]:
-    """The same command line with the WSGI target swapped for the bare hello app."""
+def swap_wsgi_target(app_command: list[str], target: str) -> list[str]:
+    """The same command line with its one WSGI target replaced by ``target``."""
     targets = [
         i for i, part in enumerate(app_command) if part.endswith(("wsgi", "wsgi:application"))
     ]
     if len(targets) != 1:
         raise RuntimeError(f"cannot find the one WSGI target in {app_command!r}")
     swapped = list(app_command)
-    swapped[targets[0]] = "bench.hello:application"
+    swapped[targets[0]] = target
     return swapped
+
+
+def hello_command(app_command: list[str]) -> list[str]:
+    """The same command line serving the bare hello app (the floor)."""
+    return swap_wsgi_target(app_command, "bench.hello:application")
+
+
+def minimal_django_command(app_command: list[str]) -> list[str]:
+    """The same command line serving the one-view Django project (Django's own floor)."""
+    return swap_wsgi_target(app_command, "bench.minimal_django.wsgi:application")

@@ -68,8 +68,14 @@ class Server:
                 self.command,
                 cwd=self.cwd,
                 # The config binds 0.0.0.0 for Cloud Run; the bench stays on loopback.
+                # (GRANIAN_*: the same for granian in the server comparison.)
                 env=self.env
-                | {"PORT": str(self.port), "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}"},
+                | {
+                    "PORT": str(self.port),
+                    "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}",
+                    "GRANIAN_HOST": "127.0.0.1",
+                    "GRANIAN_PORT": str(self.port),
+                },
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

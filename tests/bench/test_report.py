@@ -4,6 +4,7 @@ from bench import report
 
 FIGURES = {
     "cold_start_ratio": 2.0,
+    "cold_start_vs_django": 1.2,
     "live_rps_ratio": 0.9,
     "db_errors": 0,
     "db_p99_ms": 120.0,
@@ -35,6 +36,7 @@ def test_the_table_shows_the_image_figures_or_why_there_are_none() -> None:
     base = FIGURES | {
         "cold_start_app_s": 0.3,
         "cold_start_bare_s": 0.1,
+        "cold_start_django_s": 0.25,
         "live_rps_app": 9000.0,
         "live_rps_bare": 10000.0,
         "db_path": "/",
@@ -50,3 +52,11 @@ def test_the_table_shows_the_image_figures_or_why_there_are_none() -> None:
     assert "452.5 MB" in built
     assert "960 ms" in built
     assert "not built: podman is not installed" in skipped
+    assert "250 ms" in built  # the minimal Django baseline's cold start
+
+
+def test_verdicts_flag_a_cold_start_beyond_the_minimal_django_allowance() -> None:
+    rows = {r["key"]: r for r in report.verdicts(FIGURES | {"cold_start_vs_django": 1.31})}
+
+    assert not rows["cold_start_vs_django"]["met"]
+    assert rows["cold_start_vs_django"]["target"] == "<= 1.3x"
