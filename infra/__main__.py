@@ -13,6 +13,8 @@ from app_env import (
     media_bucket_name,
     platform_environment,
 )
+from capabilities import capabilities
+from components.admin_job import AdminJob, AdminJobArgs
 from components.apis import REQUIRED_APIS, TRACING_APIS, Apis, ApisArgs
 from components.audit import AuditAndRetention, AuditArgs
 from components.cache import CacheArgs, RedisCache
@@ -47,6 +49,7 @@ identity = Identity(
         project_number=config.project_number,
         app_secret_ids=tuple(secret.secret_id for secret in config.app_secrets),
         tracing=config.tracing.enabled,
+        first_admin=config.first_admin is not None,
     ),
     after_apis,
 )
@@ -99,6 +102,7 @@ secrets = Secrets(
         runtime_member=identity.runtime.member,
         migrator_member=identity.migrator.member,
         deletion_protection=config.deletion_protection,
+        first_admin=config.first_admin is not None,
     ),
     after_apis,
 )
@@ -202,6 +206,28 @@ if config.image is not None:
         ),
         after_secrets,
     )
+    # firstAdmin: `make first-admin` runs this job (README: first admin).
+    if config.first_admin is not None and secrets.admin_password_env is not None:
+        admin_job = AdminJob(
+            "admin",
+            AdminJobArgs(
+                project=project,
+                region=config.region,
+                job_name=config.admin_job_name,
+                image=config.image,
+                service_account=identity.migrator.email,
+                connection_name=database.connection_name,
+                env={**env, **database_limits(config, job=True)},
+                secret_env=(*secrets.migrator_env, secrets.admin_password_env),
+                username=config.first_admin.username,
+                email=config.first_admin.email,
+                deletion_protection=config.deletion_protection,
+            ),
+            after_secrets,
+        )
+        pulumi.export("adminJobName", admin_job.job.name)
+if secrets.admin_password_env is not None:
+    pulumi.export("adminPasswordSecret", secrets.admin_password_env.secret)
 
 alerts = config.alerts
 monitoring = Monitoring(
@@ -254,6 +280,7 @@ pulumi.export("serviceDeclared", service_declared)
 pulumi.export("servicePublic", config.access.public)
 pulumi.export("migrationTimeoutSeconds", config.migration.timeout_seconds)
 pulumi.export("migrationMaxRetries", config.migration.max_retries)
+pulumi.export("capabilities", capabilities(config))
 
 # Optional platform capabilities (infra/stack_config/platform.py): each off unless turned on.
 channels = [channel.name for channel in monitoring.channels]

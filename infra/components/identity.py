@@ -21,7 +21,7 @@ import pulumi
 from pulumi_gcp import projects, serviceaccount
 
 from components import PROJECT, child_opts
-from components.secrets import PROGRAM_SECRET_IDS
+from components.secrets import ADMIN_PASSWORD_SECRET_ID, PROGRAM_SECRET_IDS
 
 # Runtime and migrator are separate so the identity serving requests cannot be used to run
 # arbitrary migrations, and a compromised job cannot serve traffic.
@@ -103,6 +103,8 @@ class IdentityArgs:
     """The stack's extra app secrets (appSecrets[].secretId); the program's own are added."""
     tracing: bool = False
     """The runtime writes spans to Cloud Trace (the stack's tracing section)."""
+    first_admin: bool = False
+    """The stack declares the admin password secret (firstAdmin): the deployer creates it."""
 
 
 class Identity(pulumi.ComponentResource):
@@ -125,7 +127,8 @@ class Identity(pulumi.ComponentResource):
         for role in DEPLOYER_ROLES:
             self._grant("deployer", self.deployer, role)
         if args.project_number:
-            secret_ids = tuple(dict.fromkeys((*PROGRAM_SECRET_IDS, *args.app_secret_ids)))
+            admin = (ADMIN_PASSWORD_SECRET_ID,) if args.first_admin else ()
+            secret_ids = tuple(dict.fromkeys((*PROGRAM_SECRET_IDS, *admin, *args.app_secret_ids)))
             self._grant(
                 "deployer",
                 self.deployer,

@@ -14,6 +14,8 @@ from stack_config import AppSecret
 ACCESSOR = "roles/secretmanager.secretAccessor"
 # The secrets the program always declares (generated values); appSecrets come on top.
 PROGRAM_SECRET_IDS = ("django-secret-key", "db-password")
+# With `firstAdmin`: the superuser's password, added by an operator (README: first admin).
+ADMIN_PASSWORD_SECRET_ID = "django-superuser-password"  # noqa: S105 (an id, not a secret)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class SecretsArgs:
     runtime_member: pulumi.Input[str]
     migrator_member: pulumi.Input[str]
     deletion_protection: bool
+    first_admin: bool = False
+    """Declare the admin password secret, empty, readable by the migrator only."""
 
 
 class Secrets(pulumi.ComponentResource):
@@ -43,7 +47,7 @@ class Secrets(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PROJECT}:secrets:Secrets", name, None, opts)
         self._name, self._args, self._opts = name, args, opts
-        both = (args.runtime_member, args.migrator_member)
+        both = {"runtime": args.runtime_member, "migrator": args.migrator_member}
         secret_key = random.RandomPassword(
             f"{name}-django-secret-key-value",
             length=64,
@@ -77,15 +81,24 @@ class Secrets(pulumi.ComponentResource):
         # Extra secrets are created empty; their values are added out of band (README), so
         # the program does not own a version and revisions read `latest` at start.
         for extra in args.app_secrets:
-            secret = self._secret(extra.secret_id, (args.runtime_member,))
+            secret = self._secret(extra.secret_id, {"runtime": args.runtime_member})
             # Without `env` the secret exists (to receive its first value) but no revision
             # refers to it yet, so no deploy has to fail while it is empty.
             if extra.env is not None:
                 self.runtime_env.append(SecretEnv(extra.env, secret.secret_id, "latest"))
+        # Only the admin job reads it (as the migrator), at `latest`: the operator adds the
+        # value, so the program never holds the password, and a new version plus a rerun is
+        # how a locked-out admin gets back in (RUNBOOK). The service never sees it.
+        self.admin_password_env: SecretEnv | None = None
+        if args.first_admin:
+            secret = self._secret(ADMIN_PASSWORD_SECRET_ID, {"migrator": args.migrator_member})
+            self.admin_password_env = SecretEnv(
+                "DJANGO_SUPERUSER_PASSWORD", secret.secret_id, "latest"
+            )
         self.register_outputs({"secrets": [ref.env for ref in self.runtime_env]})
 
     def _secret(
-        self, secret_id: str, readers: tuple[pulumi.Input[str], ...]
+        self, secret_id: str, readers: dict[str, pulumi.Input[str]]
     ) -> secretmanager.Secret:
         name, args, opts = self._name, self._args, self._opts
         secret = secretmanager.Secret(
@@ -99,7 +112,7 @@ class Secrets(pulumi.ComponentResource):
             labels={"app": "django-gcp"},
             opts=child_opts(self, opts),
         )
-        for role_name, member in zip(("runtime", "migrator"), readers, strict=False):
+        for role_name, member in readers.items():
             secretmanager.SecretIamMember(
                 f"{name}-{secret_id}-{role_name}-accessor",
                 project=args.project,

@@ -187,6 +187,7 @@ EVERY_SECTION_ON = {
     "disasterRecovery": {"enabled": True},
     "frontDoor": {"enabled": True, "domains": ["app.acme.example"]},
     "access": {"ingress": "internal-and-cloud-load-balancing", "public": True},
+    "firstAdmin": {"username": "admin", "email": "ops@acme.example"},
 }  # fmt: skip
 
 

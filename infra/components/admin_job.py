@@ -1,0 +1,116 @@
+"""The Cloud Run v2 job that runs `manage.py ensure_superuser` (README: first admin).
+
+Cloud Run has no shell, and an execution's overrides can set only args and plain env, never
+a secret reference, so the admin's password cannot reach the migration job per execution.
+This job is its own: the migration job's image, identity, database and settings, plus the
+admin's name and e-mail as plain env and the password from its secret at `latest`.
+A secret without a version only fails an execution, not a deploy, so the job can be
+declared before the operator has added the password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_gcp import cloudrunv2
+
+from components import PROJECT, child_opts
+from components.secrets import SecretEnv
+
+COMMAND = ("python", "manage.py", "ensure_superuser")
+# One statement and a password hash: minutes would already mean something is wrong.
+TIMEOUT_SECONDS = 300
+
+_Env = cloudrunv2.JobTemplateTemplateContainerEnvArgs
+_Source = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs
+_SecretRef = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs
+
+
+@dataclass(frozen=True)
+class AdminJobArgs:
+    """Everything the migration job gets, plus who the admin is and where its password is."""
+
+    project: str
+    region: str
+    job_name: str
+    image: str
+    service_account: pulumi.Input[str]
+    connection_name: pulumi.Input[str]
+    env: Mapping[str, pulumi.Input[str]]
+    """The migration job's plain env; DJANGO_SUPERUSER_USERNAME/EMAIL are added here."""
+    secret_env: tuple[SecretEnv, ...]
+    """The migration job's secrets plus DJANGO_SUPERUSER_PASSWORD."""
+    username: str
+    email: str
+    deletion_protection: bool
+
+
+def container_env(
+    env: Mapping[str, pulumi.Input[str]], secret_env: tuple[SecretEnv, ...]
+) -> list[cloudrunv2.JobTemplateTemplateContainerEnvArgs]:
+    plain = [_Env(name=key, value=value) for key, value in env.items()]
+    secret = [
+        _Env(
+            name=ref.env,
+            value_source=_Source(secret_key_ref=_SecretRef(secret=ref.secret, version=ref.version)),
+        )
+        for ref in secret_env
+    ]
+    return plain + secret
+
+
+class AdminJob(pulumi.ComponentResource):
+    """One task, no retries: a refused password (Django's validators) fails the same way
+    every time, and the operator reads the one execution's log instead of three."""
+
+    def __init__(self, name: str, args: AdminJobArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{PROJECT}:admin:AdminJob", name, None, opts)
+        env = {
+            **args.env,
+            "DJANGO_SUPERUSER_USERNAME": args.username,
+            "DJANGO_SUPERUSER_EMAIL": args.email,
+        }
+        self.job = cloudrunv2.Job(
+            f"{name}-job",
+            project=args.project,
+            location=args.region,
+            name=args.job_name,
+            deletion_protection=args.deletion_protection,
+            template=cloudrunv2.JobTemplateArgs(
+                task_count=1,
+                parallelism=1,
+                template=cloudrunv2.JobTemplateTemplateArgs(
+                    service_account=args.service_account,
+                    max_retries=0,
+                    timeout=f"{TIMEOUT_SECONDS}s",
+                    containers=[
+                        cloudrunv2.JobTemplateTemplateContainerArgs(
+                            image=args.image,
+                            commands=[COMMAND[0]],
+                            args=list(COMMAND[1:]),
+                            envs=container_env(env, args.secret_env),
+                            resources=cloudrunv2.JobTemplateTemplateContainerResourcesArgs(
+                                limits={"cpu": "1", "memory": "512Mi"}
+                            ),
+                            volume_mounts=[
+                                cloudrunv2.JobTemplateTemplateContainerVolumeMountArgs(
+                                    name="cloudsql", mount_path="/cloudsql"
+                                )
+                            ],
+                        )
+                    ],
+                    volumes=[
+                        cloudrunv2.JobTemplateTemplateVolumeArgs(
+                            name="cloudsql",
+                            cloud_sql_instance=cloudrunv2.JobTemplateTemplateVolumeCloudSqlInstanceArgs(
+                                instances=[args.connection_name]
+                            ),
+                        )
+                    ],
+                ),
+            ),
+            opts=child_opts(self, opts),
+        )
+        self.register_outputs({"job": self.job.name})
