@@ -1,7 +1,7 @@
 """URL routes. The health paths are also answered by HealthProbeMiddleware before the host
 and HTTPS checks; listing them here keeps them reversible and testable as ordinary views.
-The password-reset routes exist only when e-mail is configured (core/password_reset.py);
-they come before the admin's, whose catch-all would take admin/password_reset/ otherwise."""
+The password-reset routes (/password-reset/...) exist only when e-mail is configured
+(core/password_reset.py)."""
 
 from django.contrib import admin
 from django.urls import path

@@ -70,27 +70,29 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 def urlpatterns() -> list[URLPattern]:
     """The routes under the names the admin's templates look up; the login page shows its
     "forgotten" link only while ``admin_password_reset`` resolves, so without e-mail
-    (settings.PASSWORD_RESET_ENABLED false) there are none: no link, and 404s."""
+    (settings.PASSWORD_RESET_ENABLED false) there are none: no link, and 404s. Outside
+    /admin/: the admin sends an anonymous caller of any unknown path there to its login
+    page, so a switched-off route under it would never answer 404."""
     if not getattr(settings, "PASSWORD_RESET_ENABLED", False):
         return []
     return [
         path(
-            "admin/password_reset/",
+            "password-reset/",
             ThrottledPasswordResetView.as_view(),
             name="admin_password_reset",
         ),
         path(
-            "admin/password_reset/done/",
+            "password-reset/done/",
             auth_views.PasswordResetDoneView.as_view(),
             name="password_reset_done",
         ),
         path(
-            "admin/reset/<uidb64>/<token>/",
+            "password-reset/<uidb64>/<token>/",
             auth_views.PasswordResetConfirmView.as_view(),
             name="password_reset_confirm",
         ),
         path(
-            "admin/reset/done/",
+            "password-reset/complete/",
             auth_views.PasswordResetCompleteView.as_view(),
             name="password_reset_complete",
         ),
