@@ -171,7 +171,7 @@ def test_the_driven_browser_sees_csp_violations() -> None:
     body = b"<p id=x>static</p><style>p{color:red}</style><script>x.textContent='ran'</script>"
 
     class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Security-Policy", "default-src 'self'")
