@@ -67,6 +67,24 @@ class ProgramRun:
         return matches[0]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; the Pulumi CLI (Go yaml.v3) refuses the file.
+    A second `django-gcp:slo:` block pasted lower down must not silently win here either."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {first}); "
+                    "keep one", key_node.start_mark,
+                )  # fmt: skip
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
 def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml as plain values."""
     path = root / f"Pulumi.{stack}.yaml"
@@ -74,7 +92,7 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
         known = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {path.name} (stacks here: {', '.join(known)})")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}  # noqa: S506
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name

@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from capabilities import CAPABILITY_COMPONENTS
 from mock_run import ROOT, SECRET_SIG, ProgramRun, Resource, run_program
 from stack_config import ConfigError
 
@@ -102,8 +103,21 @@ def settings_of(resource: Resource) -> list[str]:
     return shown
 
 
+def turned_on(run: ProgramRun) -> list[str]:
+    """The optional sections first: what this stack pays for, checked against what the
+    program declared (a section on whose component is missing says why)."""
+    lines = ["optional sections (off unless the stack file turns them on):"]
+    for key, summary in (run.outputs.get("capabilities") or {}).items():
+        component = CAPABILITY_COMPONENTS.get(key)
+        declared = component is None or any(r.type.endswith(f":{component}") for r in run.resources)
+        state = "on " if summary else "off"
+        note = "" if declared or not summary else " (declared once the service exists)"
+        lines.append(f"  {key:<32} {state} {summary or ''}{note}".rstrip())
+    return lines
+
+
 def inventory(run: ProgramRun, seconds: float) -> str:
-    lines = [f"== stack {run.stack} =="]
+    lines = [f"== stack {run.stack} ==", *turned_on(run)]
     components = [r for r in run.resources if r.type.startswith("django-gcp:")]
     for component in components:
         lines.append(f"\n[{component.name}] {component.type}")

@@ -14,18 +14,34 @@ from plan import main
 from tests.infra.config_corpus import BAD, GOOD
 
 
-def _apply(text: str, selector: str, new: str) -> str:
-    """Replace the entry of the key `selector` names (see config_corpus) with `new`."""
-    key = selector.strip()
-    lines = text.splitlines(keepends=True)
+def _entry_span(lines: list[str], key: str) -> tuple[int, int] | None:
     start = next((i for i, line in enumerate(lines) if line.lstrip().startswith(key)), None)
-    assert start is not None, f"no key {key!r} in the stack file"
+    if start is None:
+        return None
     indent = len(lines[start]) - len(lines[start].lstrip())
     end = start + 1
     while end < len(lines) and (
         not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
     ):
         end += 1
+    return start, end
+
+
+def _apply(text: str, selector: str, new: str) -> str:
+    """Replace the entry of the key `selector` names (see config_corpus) with `new`."""
+    key = selector.strip()
+    # A section the edit writes in full replaces the one the stack file may already have
+    # (a team's files differ in which optional sections they turn on).
+    for written in re.findall(r"^  (\S+:\S+:)", new, re.M):
+        lines = text.splitlines(keepends=True)
+        span = _entry_span(lines, written) if written != key else None
+        if span is not None:
+            text = "".join([*lines[: span[0]], *lines[span[1] :]])
+    lines = text.splitlines(keepends=True)
+    span = _entry_span(lines, key)
+    assert span is not None, f"no key {key!r} in the stack file"
+    start, end = span
+    indent = len(lines[start]) - len(lines[start].lstrip())
     entry = "".join(lines[start:end])
     if new and not new[0].isspace():  # written without indentation: keep the entry's
         new = " " * indent + new

@@ -195,9 +195,24 @@ def test_monitoring_alerts_and_thresholds(run: ProgramRun):
     )
 
 
+# Outputs each optional part adds when the stack turns it on (capabilities output).
+OPTIONAL_OUTPUTS = {
+    "media": {"mediaBucket"},
+    "cache": {"cacheUrl", "cacheAuthSecret"},
+    "slo": {"sloNames"},
+    "audit": {"errorLogMetric"},
+    "frontDoor": {"frontDoorIp", "frontDoorDomains"},
+    "disasterRecovery": {"disasterRecovery"},
+}
+
+
 def test_outputs_match_the_contract(run: ProgramRun):
     out = run.outputs
-    assert set(out) == {
+    turned_on = {key for key, summary in out["capabilities"].items() if summary}
+    optional = set().union(*(OPTIONAL_OUTPUTS.get(key, set()) for key in turned_on))
+    if "adminJobName" in out:
+        optional |= {"adminJobName", "adminPasswordSecret"}
+    assert set(out) - optional == {
         "projectId",
         "region",
         "serviceName",
@@ -223,6 +238,7 @@ def test_outputs_match_the_contract(run: ProgramRun):
         "servicePublic",
         "migrationTimeoutSeconds",
         "migrationMaxRetries",
+        "capabilities",
     }
     f = facts(run.stack)
     assert out["serviceUrl"] == f"https://{f['host']}"

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from mock_run import ROOT, stack_config
+from capabilities import CAPABILITY_COMPONENTS
+from mock_run import PROJECT, ROOT, stack_config
 from plan import main
 
 
@@ -21,7 +22,9 @@ def test_inventory_lists_components_resources_settings_and_summary(capsys: pytes
     assert "availabilityType=REGIONAL" in out
     assert "pointInTimeRecoveryEnabled=True" in out
     assert "path=/health/live/" in out
-    assert re.search(r"summary: \d+ resources in 9 components", out)
+    summary = re.search(r"summary: \d+ resources in (\d+) components", out)
+    assert summary
+    assert int(summary.group(1)) == len(re.findall(r"^\[[\w-]+\] ", out, re.M))
     project = stack_config("prod")["gcp:project"]
     assert f"deployerServiceAccount: django-app-deployer@{project}.iam.gserviceaccount.com" in out
     assert "xxxxxxxx" not in out  # secrets never printed
@@ -57,3 +60,43 @@ def test_plan_runs_as_a_script_for_all_stacks_in_under_5_seconds():
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("== stack ") == 3
     assert elapsed < 5, f"offline plan of three stacks took {elapsed:.2f}s"
+
+
+SECTIONS = ("slo", "audit", "media", "cache", "frontDoor", "disasterRecovery", "tracing")
+
+
+def _turned_on_in_file(stack: str) -> set[str]:
+    """Read straight from the YAML, not through the model the plan itself uses."""
+    raw = stack_config(stack)
+    on = {key for key in SECTIONS if (raw.get(f"{PROJECT}:{key}") or {}).get("enabled")}
+    if (raw.get(f"{PROJECT}:rollout") or {}).get("minErrorBudgetRemaining") is not None:
+        on.add("rollout.minErrorBudgetRemaining")
+    return on
+
+
+def _plan_says(out: str) -> dict[str, str]:
+    block = out.split("optional sections", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^  (\S+)\s+(on |off)(.*)$", block, re.M)
+    return {key: state.strip() + note for key, state, note in rows}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_plan_shows_exactly_what_each_stack_turns_on(stack: str, capsys):
+    assert main([stack]) == 0
+    out = capsys.readouterr().out
+    says = _plan_says(out)
+    assert set(says) == {*SECTIONS, "rollout.minErrorBudgetRemaining"}
+    assert {key for key, row in says.items() if row.startswith("on")} == _turned_on_in_file(stack)
+    for key, component in CAPABILITY_COMPONENTS.items():
+        declared = component is not None and re.search(rf"^\[[\w-]+\] \S+:{component}$", out, re.M)
+        if component is not None:
+            assert bool(declared) == says[key].startswith("on"), (key, says[key])
+        assert "declared once the service exists" not in says[key]
+
+
+def test_a_section_on_before_the_first_image_says_when_it_appears(capsys):
+    # SLOs need the service; before the first image the plan says so instead of hiding it.
+    assert main(["staging", "--bootstrap", "--set", 'slo={"enabled": true}']) == 0
+    says = _plan_says(capsys.readouterr().out)
+    assert says["slo"].startswith("on")
+    assert says["slo"].endswith("(declared once the service exists)")
