@@ -70,7 +70,7 @@ def clone_name(instance: str, now: datetime) -> str:
     return f"{instance[:60]}-drill-{now:%Y%m%d%H%M}"
 
 
-class _SqlAdmin:
+class SqlAdmin:
     def __init__(
         self,
         session: HttpSession,
@@ -146,7 +146,7 @@ def run_drill(
     new_password: Callable[[], str] = lambda: secrets.token_urlsafe(32),
 ) -> DrillReport:
     """Clone, verify, delete; the report says what happened and how long each step took."""
-    admin, report = _SqlAdmin(session, plan, sleep, clock), DrillReport(plan)
+    admin, report = SqlAdmin(session, plan, sleep, clock), DrillReport(plan)
     started = clock()
 
     def step(name: str, action: Callable[[], None], detail: str) -> None:
