@@ -116,6 +116,8 @@ LOGIN_URL = "admin:login"
 # (local). Without e-mail the admin offers no password reset (core/password_reset.py).
 PASSWORD_RESET_ENABLED = False
 EMAIL_TIMEOUT = 10
+# A reset link is a login for whoever reads the mail: an hour, not Django's three days.
+PASSWORD_RESET_TIMEOUT = 3600
 
 # STATIC FILES
 # ------------------------------------------------------------------------------
