@@ -100,3 +100,11 @@ github-preview: venv ## Preview the GitHub settings project (infra/github, stack
 
 github-up: venv ## Apply the GitHub settings (environments, variables, branch rules)
 	pulumi up --cwd infra/github --stack github
+
+# The first Django superuser, or a reset of its password (README "First admin", RUNBOOK):
+# runs the stack's admin job once its password secret has a version. Needs the stack's
+# state (PULUMI_BACKEND_URL) and Google credentials that may run the job.
+.PHONY: first-admin
+first-admin: venv ## Create or reset the Django superuser in the cloud (STACK=prod)
+	@test "$(words $(STACK))" = 1 || { echo "give one stack: make first-admin STACK=prod"; exit 2; }
+	$(RUN) python -m ops.release.first_admin --stack "$(STACK)"
