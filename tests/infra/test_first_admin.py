@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from mock_run import PROJECT, ProgramRun, Resource, run_program, stack_config
+from policy.guardrails import POLICIES
+from tests.governance.test_policy_pack import resource_args, violations
 from tests.infra.conftest import ACCOUNT, JOB, PROJECT_IAM, SECRET_IAM, SERVICE, STACKS, env_of
 
 SECRET = "gcp:secretmanager/secret:Secret"
@@ -131,3 +133,19 @@ def test_before_the_first_image_only_the_secret_exists():
     assert ADMIN_SECRET in {s.inputs["secretId"] for s in run.of_type(SECRET)}
     assert run.outputs["adminPasswordSecret"] == ADMIN_SECRET
     assert "adminJobName" not in run.outputs
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_policy_pack_admits_the_admin_job_and_secret(stack: str):
+    run = with_admin(stack)
+    found = [
+        (policy.name, resource.name, message)
+        for resource in run.resources
+        for policy in POLICIES
+        for message in violations(
+            policy.name, resource_args(stack, resource.type, resource.name, resource.inputs)
+        )
+    ]
+    assert found == []
+    checked = {r.name for r in run.resources}
+    assert {"admin-job", "secrets-django-superuser-password-migrator-accessor"} <= checked
