@@ -1,15 +1,23 @@
-"""Request count, 5xx count and p95 latency of one Cloud Run revision over a time range.
+"""Request count, 5xx count and p95 latency of one Cloud Run revision over a time range, and
+the error budget left in an SLO.
 
 ``CloudMonitoring`` reads Cloud Monitoring through the official client
 (google-cloud-monitoring; that library only speaks gRPC, so the local fake in the release
-suite is a gRPC server on 127.0.0.1). The gates only see the ``MetricsSource`` Protocol.
+suite is a gRPC server on 127.0.0.1). The gates only see the ``MetricsSource`` and
+``ErrorBudgetSource`` Protocols.
+
+The budget comes from the SLO time-series selector ``select_slo_budget_fraction("<SLO
+name>")`` in timeSeries.list's filter (Cloud Monitoring, "Retrieving SLO data"): SLO data is
+not stored under a metric type, only a selector reads it. Its value is the fraction of the
+SLO's error budget still unspent over the compliance window: 1 untouched, 0 exhausted,
+below 0 overspent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from google.cloud import monitoring_v3
 
@@ -19,6 +27,7 @@ from ops.clients.retry import Backoff, api_retry
 REQUEST_COUNT = "run.googleapis.com/request_count"
 REQUEST_LATENCIES = "run.googleapis.com/request_latencies"
 MIN_ALIGNMENT = 60  # Cloud Monitoring refuses alignment periods under 60 s
+BUDGET_LOOKBACK = 3600  # the newest budget point of the last hour counts; older is no data
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,16 @@ class MetricsSource(Protocol):
     def stats(self, *, revision: str, start: float, end: float) -> WindowStats:
         """Everything ``revision`` served between the two epoch seconds."""
         ...
+
+
+class ErrorBudgetSource(Protocol):
+    def budget_remaining(self, *, slo: str, at: float) -> float | None:
+        """Fraction of ``slo``'s error budget left at ``at`` (epoch seconds); None: no point."""
+        ...
+
+
+def budget_filter(slo: str) -> str:
+    return f'select_slo_budget_fraction("{slo}")'
 
 
 def _channel_transport(where: Endpoint):  # the fake speaks plaintext gRPC on loopback
@@ -108,3 +127,23 @@ class CloudMonitoring:
         values = [p.value.double_value for s in latencies for p in s.points]
         # The worst aligned point: conservative when the range spans more than one.
         return WindowStats(total, errors, max(values) if values else None)
+
+    def budget_remaining(self, *, slo: str, at: float) -> float | None:
+        """The newest point of the last hour; errors after the retries propagate."""
+        request = monitoring_v3.ListTimeSeriesRequest(
+            name=f"projects/{self._project}",
+            filter=budget_filter(slo),
+            interval=monitoring_v3.TimeInterval(
+                start_time=datetime.fromtimestamp(at - BUDGET_LOOKBACK, UTC),
+                end_time=datetime.fromtimestamp(at, UTC),
+            ),
+            view=monitoring_v3.ListTimeSeriesRequest.TimeSeriesView.FULL,
+        )
+        series = self._client.list_time_series(request=request, retry=self._retry)
+        points = [point for s in series for point in s.points]
+        if not points:
+            return None
+        # proto-plus hands Timestamps out as datetimes; the API lists newest first, but
+        # picking the newest does not depend on that.
+        newest = max(points, key=lambda p: cast(datetime, p.interval.end_time))
+        return newest.value.double_value

@@ -11,6 +11,22 @@ Rules (README: delivery), all from the stack's ``rolloutPolicy`` output:
   so its errors rising means the migration broke it.
 - nothing failed: WAIT until the bake is over, then PASS with ``minRequests`` candidate
   requests, else NO_DATA (the caller applies ``noData``).
+
+Error budget (``minErrorBudgetRemaining``, needs ``slo.enabled``), judged by ``judge_budget``
+on the availability SLO's ``select_slo_budget_fraction`` (1 untouched, below 0 overspent):
+- before the first traffic step: below the floor the release does not start; the candidate
+  stays at 0% and the deploy fails naming the SLO, the budget left, the floor and the
+  override. After every step whose evidence passed: below the floor the step FAILS and
+  traffic returns to the stable revision (the abort path). Rollbacks never consult it.
+- unreadable (an API error after the client's retries, e.g. a wrong SLO name): FAIL. A gate
+  whose sensor is broken must not open by itself (Argo Rollouts and Flagger also count a
+  failed query as a failed check); retries already absorbed the transient errors, and the
+  override exists for the release that must ship anyway.
+- no point in the last hour: NO_DATA, which the caller treats with ``noData`` exactly like
+  missing request evidence: most often nothing was served, so nothing was spent, but
+  "unknown" is the stack's call (promote only after a passed smoke test, hold, or abort).
+- ``--ignore-error-budget`` (deploy input ``ignore_error_budget``): read and recorded in the
+  summary, never gates. Absent key, or no SLO exported yet (first deploy): not consulted.
 """
 
 from __future__ import annotations
@@ -75,6 +91,11 @@ class Policy:
             raise PolicyError(f"rolloutPolicy = {raw!r}: {exc}") from None
         if not 0 <= policy.max_error_rate < 1 or policy.bake_seconds < 0:
             raise PolicyError(f"rolloutPolicy = {raw!r}: maxErrorRate in [0,1), bakeSeconds >= 0")
+        floor = policy.min_error_budget_remaining
+        if floor is not None and not 0 <= floor < 1:
+            raise PolicyError(
+                f"rolloutPolicy.minErrorBudgetRemaining = {floor!r}: in [0,1) or null"
+            )
         return policy
 
 
@@ -124,3 +145,30 @@ def judge(
     return Decision(Verdict.NO_DATA, candidate, stable, (
         f"{candidate.requests} candidate requests < minRequests {policy.min_requests}",
     ))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BudgetDecision:
+    """PASS, FAIL or NO_DATA for the error budget left in ``slo``."""
+
+    verdict: Verdict
+    slo: str
+    remaining: float | None
+    reason: str
+
+
+def judge_budget(
+    remaining: float | None, floor: float, *, slo: str, error: str | None = None
+) -> BudgetDecision:
+    if error is not None:
+        return BudgetDecision(Verdict.FAIL, slo, None,
+                              f"error budget of {slo} unreadable: {error}")  # fmt: skip
+    if remaining is None:
+        return BudgetDecision(Verdict.NO_DATA, slo, None,
+                              f"no error budget point for {slo} in the last hour")  # fmt: skip
+    left = f"error budget of {slo}: {remaining:.1%} left"
+    if remaining < floor:
+        return BudgetDecision(Verdict.FAIL, slo, remaining,
+                              f"{left} < minErrorBudgetRemaining {floor:.1%}")  # fmt: skip
+    return BudgetDecision(Verdict.PASS, slo, remaining,
+                          f"{left} >= minErrorBudgetRemaining {floor:.1%}")  # fmt: skip

@@ -189,8 +189,11 @@ class _Monitoring:
 
     def list_time_series(self, request: monitoring_v3.ListTimeSeriesRequest, context):
         world = self.world
+        world.api_calls.append(f"ListTimeSeries {request.filter}")
         if world.take_transient("timeSeries"):
             context.abort(grpc.StatusCode.UNAVAILABLE, "try again")
+        if request.filter.startswith("select_slo_"):
+            return self._slo(request, context)
         labels = dict(re.findall(r'([\w.]+) = "([^"]*)"', request.filter))
         service = labels["resource.labels.service_name"]
         revision = labels["resource.labels.revision_name"]
@@ -207,6 +210,27 @@ class _Monitoring:
                     ))  # fmt: skip
         elif requests:
             series.append(monitoring_v3.TimeSeries(points=[{"value": {"double_value": 120.0}}]))
+        return monitoring_v3.ListTimeSeriesResponse(time_series=series)
+
+    def _slo(self, request: monitoring_v3.ListTimeSeriesRequest, context):
+        """select_slo_budget_fraction("<SLO name>"): a DOUBLE gauge, one point a minute."""
+        world = self.world
+        if world.take_transient("sloBudget"):
+            context.abort(grpc.StatusCode.UNAVAILABLE, "try again")
+        match = re.fullmatch(r'select_slo_budget_fraction\("([^"]+)"\)', request.filter)
+        if match is None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                          f"Could not parse filter: {request.filter}")  # fmt: skip
+        slo = match.group(1)  # pyright: ignore[reportOptionalMemberAccess] - abort raised
+        if slo not in world.slo_budgets:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                          f"Invalid service level objective name: {slo}")  # fmt: skip
+        start = request.interval.start_time.timestamp()  # pyright: ignore[reportAttributeAccessIssue]
+        end = request.interval.end_time.timestamp()  # pyright: ignore[reportAttributeAccessIssue]
+        points = [{"interval": {"end_time": datetime.fromtimestamp(t, UTC)},
+                   "value": {"double_value": value}}
+                  for t, value in world.budget_points(slo, start, end)]  # fmt: skip
+        series = [monitoring_v3.TimeSeries(value_type="DOUBLE", points=points)] if points else []
         return monitoring_v3.ListTimeSeriesResponse(time_series=series)
 
 

@@ -42,6 +42,7 @@ class Release:
         self.die_on_up: int | None = None
         self.cancel_at: int | None = None  # cancel the run while the candidate has this %
         self.on_bake: tuple[int, Callable[[], object]] | None = None  # (percent, action)
+        self.ignore_error_budget = False  # the running deploy's input of that name
         self.next_run = 1000
         for key, value in google.endpoints().items():
             monkeypatch.setenv(key, value)
@@ -121,15 +122,17 @@ class Release:
         return restore.main(["--stack", stack], stacks=self.stacks, github=self.github_client)
 
     def deploy(self, stack: str, commit: str, *, run_id: int | None = None, attempt: int = 1,
-               stop_after: str | None = None) -> Outcome:  # fmt: skip
+               stop_after: str | None = None,
+               ignore_error_budget: bool = False) -> Outcome:  # fmt: skip
         """deploy.yml: restore, candidate, backup (prod), migrate, serve, smoke, rollout; restore
-        on failure or cancellation."""
+        on failure or cancellation. ``ignore_error_budget``: deploy.yml's input of that name."""
         branch = next(b for b, t in BRANCH_TARGETS.items() if t.stack == stack)
         run = self.start_run(branch, attempt, run_id)
         out = Outcome()
         files = {n: str(self.tmp / f"{n}-{run}-{attempt}.json") for n in ("previous", "candidate")}
         image = image_for(stack, commit)
         try:
+            self.ignore_error_budget = ignore_error_budget
             return self._deploy(stack, commit, out, files, image, stop_after)
         except Cancelled:  # deploy.yml: the restore step runs `if: failure() || cancelled()`
             out.steps["cancelled"] = 1
@@ -182,8 +185,9 @@ class Release:
         direct = [] if stack == "prod" else ["--direct"]
         out.steps["rollout"] = rollout.main([
             "--stack", stack, "--previous", files["previous"], "--outputs",
-            files["candidate"], "--smoke-passed", *direct], stacks=self.stacks,
-            clock=self.clock)  # fmt: skip
+            files["candidate"], "--smoke-passed", *direct,
+            f"--ignore-error-budget={str(self.ignore_error_budget).lower()}"],
+            stacks=self.stacks, clock=self.clock)  # fmt: skip
         return self._finish(out, stack, failed=bool(out.steps["rollout"]))
 
     def _finish(self, out: Outcome, stack: str, *, failed: bool) -> Outcome:

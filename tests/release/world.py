@@ -4,7 +4,8 @@ history, and the requests each revision served, all on one injected clock.
 Real semantics the release depends on: a revision name is immutable (a different template
 under an existing name is a 409 conflict, as Cloud Run answers), executions take time,
 metrics become visible only ``ingestion_delay`` seconds after they happen, and the next
-``transient_failures`` API calls answer 503.
+``transient_failures`` API calls answer 503. Each SLO's error budget left is a scripted
+timeline (``slo_budgets``), also visible only after the ingestion delay.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class World:
     backup_seconds: float = 300.0
     backups: dict[str, tuple[str, float]] = field(default_factory=dict)  # op -> instance, t
     objects: dict[str, bytes] = field(default_factory=dict)  # the state bucket
+    # SLO name -> [(since epoch, fraction of the error budget left)], in time order
+    slo_budgets: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     api_calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -158,3 +161,17 @@ class World:
         if rev and revision != found.latest:
             rate = max(rate, self.stable_error_rate)
         return requests, int(requests * rate + 0.5)
+
+    def budget_points(self, slo: str, start: float, end: float) -> list[tuple[float, float]]:
+        """One (time, budget left) a minute in [start, end] as far as ingested, newest first,
+        as timeSeries.list answers; nothing before the timeline's first entry."""
+        timeline = self.slo_budgets[slo]
+        end = min(end, self.clock.now() - self.ingestion_delay)
+        points, t = [], end
+        while t >= start:
+            known = [value for since, value in timeline if since <= t]
+            if not known:
+                break
+            points.append((t, known[-1]))
+            t -= 60
+        return points
