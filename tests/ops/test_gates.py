@@ -1,9 +1,10 @@
-"""gates: the Wilson bound rule, stable judged, WAIT/PASS/NO_DATA, policy validation."""
+"""gates: the Wilson bound rule, stable judged, WAIT/PASS/NO_DATA, the error budget, policy
+validation."""
 
 import pytest
 
 from ops.clients.monitoring import WindowStats
-from ops.release.gates import NoData, Policy, PolicyError, Verdict, judge, lower_bound
+from ops.release.gates import NoData, Policy, PolicyError, Verdict, judge, judge_budget, lower_bound
 
 RAW = {"steps": [10, 50, 100], "bakeSeconds": 600, "minRequests": 50, "noData": "hold",
        "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000,
@@ -47,3 +48,37 @@ def test_latency_and_the_stable_revision_fail_the_step() -> None:
     broken = judge(WindowStats(400, 0, 200), WindowStats(4000, 400, 200), POLICY, bake_over=True)
     assert broken.verdict is Verdict.FAIL
     assert "stable (migrated schema)" in broken.reasons[0]
+
+
+SLO = "projects/p/services/s/serviceLevelObjectives/availability"
+
+
+def test_budget_below_the_floor_fails_naming_slo_budget_and_floor() -> None:
+    low = judge_budget(0.1, 0.25, slo=SLO)
+    assert low.verdict is Verdict.FAIL
+    assert low.reason == (f"error budget of {SLO}: 10.0% left < minErrorBudgetRemaining 25.0%")
+    overspent = judge_budget(-0.5, 0.0, slo=SLO)  # the fraction goes negative when overspent
+    assert overspent.verdict is Verdict.FAIL
+    assert "-50.0% left" in overspent.reason
+    assert judge_budget(0.25, 0.25, slo=SLO).verdict is Verdict.PASS  # the floor itself is ok
+
+
+def test_budget_unreadable_fails_and_missing_is_no_data() -> None:
+    broken = judge_budget(None, 0.25, slo=SLO, error="503 try again")
+    assert broken.verdict is Verdict.FAIL
+    assert broken.reason == f"error budget of {SLO} unreadable: 503 try again"
+    assert judge_budget(None, 0.25, slo=SLO).verdict is Verdict.NO_DATA
+
+
+@pytest.mark.parametrize("floor", [1.0, -0.1, "high"])
+def test_bad_budget_floor_is_named(floor: object) -> None:
+    with pytest.raises(PolicyError, match="minErrorBudgetRemaining"):
+        Policy.from_output({**RAW, "minErrorBudgetRemaining": floor})
+
+
+def test_budget_floor_is_read() -> None:
+    assert (
+        Policy.from_output({**RAW, "minErrorBudgetRemaining": 0.2}).min_error_budget_remaining
+        == 0.2
+    )
+    assert POLICY.min_error_budget_remaining is None
