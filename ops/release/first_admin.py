@@ -5,12 +5,14 @@
 
 Cloud Run has no shell: the stack's admin job (`firstAdmin` in Pulumi.<stack>.yaml) runs
 `manage.py ensure_superuser` with the password from its Secret Manager secret at `latest`.
-This checks that the secret has a value first (an execution would otherwise fail only once
-it starts, with a less helpful message), then runs the job and waits for its execution.
-Running it again changes nothing; after a new password version it sets that password.
+This checks first that `latest` will resolve: Secret Manager's `latest` is the most
+recently created version, whatever its state, so it must exist and be ENABLED (an execution
+would otherwise fail only once it starts, with a less helpful message). Then it runs the job
+and waits for its execution. Running it again changes nothing; after a new password version
+it sets that password.
 Exit codes: 0 done, 1 the execution failed (named, with its logs) or an API error,
-2 the stack has no admin job (add `firstAdmin`, deploy), 3 the secret has no enabled version
-(the command that adds one is printed).
+2 the stack has no admin job (add `firstAdmin`, deploy), 3 the secret's newest version is
+missing or not ENABLED (the command that adds one is printed).
 """
 
 from __future__ import annotations
@@ -49,13 +51,15 @@ def add_version_command(secret: str, project: str) -> str:
     )
 
 
-def enabled_versions(session: HttpSession, *, base: str, project: str, secret: str) -> list[str]:
-    """Names of the secret's ENABLED versions (all pages); GoogleApiError names the call."""
+def secret_versions(
+    session: HttpSession, *, base: str, project: str, secret: str
+) -> dict[int, str]:
+    """Every version of the secret (all pages) -> its state; GoogleApiError names the call."""
     url = f"{base.rstrip('/')}/v1/projects/{project}/secrets/{secret}/versions"
-    names: list[str] = []
+    found: dict[int, str] = {}
     token = ""
     while True:
-        params = {"filter": "state:ENABLED", **({"pageToken": token} if token else {})}
+        params = {"pageToken": token} if token else None
         try:
             page = call(session, "GET", url, params=params)
         except GoogleApiError as exc:
@@ -65,10 +69,24 @@ def enabled_versions(session: HttpSession, *, base: str, project: str, secret: s
                 f"secret {secret} does not exist in project {project}: the stack declares it "
                 "with firstAdmin, so the last `pulumi up` predates firstAdmin; deploy first"
             ) from exc
-        names += [str(v["name"]) for v in page.get("versions", []) if v.get("state") == "ENABLED"]
+        for version in page.get("versions", []):
+            found[int(str(version["name"]).rsplit("/", 1)[-1])] = str(version.get("state"))
         token = str(page.get("nextPageToken") or "")
         if not token:
-            return names
+            return found
+
+
+def latest_problem(versions: dict[int, str], secret: str) -> str | None:
+    """Why `<secret>:latest` would not give the job a password, or None if it will."""
+    if not versions:
+        return f"secret {secret} has no version, so the job has no password to set"
+    newest = max(versions)
+    if versions[newest] != "ENABLED":
+        return (
+            f"secret {secret}'s newest version {newest} is {versions[newest]}, and `latest` "
+            "always resolves to the newest, so the job could not read it"
+        )
+    return None
 
 
 def logs_filter(*, job: str, execution: str) -> str:
@@ -148,20 +166,20 @@ def main(
         return NO_JOB
     try:
         base = endpoint("secretmanager").base(SECRET_MANAGER)
-        found = enabled_versions(
+        versions = secret_versions(
             session or _secret_session(), base=base, project=project, secret=str(secret)
         )
-        if not found:
+        problem = latest_problem(versions, str(secret))
+        if problem:
             print(
-                f"first admin: secret {secret} has no enabled version, so the job has no "
-                "password to set. Add one (the password is read without echo, not stored in "
-                f"shell history):\n  read -rs PASSWORD\n"
+                f"first admin: {problem}. Add a version (the password is read without echo "
+                f"and stays out of shell history):\n  read -rs PASSWORD\n"
                 f"  {add_version_command(str(secret), project)}\n"
                 f"then run this again (make first-admin STACK={args.stack or '<stack>'}).",
                 file=sys.stderr,
             )
             return NO_PASSWORD
-        print(f"first admin: secret {secret} has {len(found)} enabled version(s); using latest")
+        print(f"first admin: secret {secret} version {max(versions)} (latest) is ENABLED")
         run = CloudRun(project, region)
         task_timeout, retries = run.job_limits(str(job))
         timeout = task_timeout * (retries + 1) + MARGIN_SECONDS

@@ -71,7 +71,7 @@ def test_runs_the_admin_job_once_the_secret_has_a_value(cloud: Cloud, capsys) ->
     assert execution.job == JOB
     out = capsys.readouterr().out
     assert f"job {JOB} execution {execution.name} succeeded" in out
-    assert "1 enabled version(s)" in out
+    assert f"secret {SECRET} version 1 (latest) is ENABLED" in out
     # It waited for the execution to finish, on the job's clock, not just started it.
     assert cloud.world.clock.now() >= execution.started + execution.duration
 
@@ -83,28 +83,43 @@ def test_without_a_password_version_prints_the_command_and_runs_nothing(
     err = capsys.readouterr().err
     assert ADD_VERSION in err
     assert "read -rs PASSWORD" in err
+    assert f"secret {SECRET} has no version" in err
     assert cloud.world.executions == {}
 
 
-def test_disabled_and_destroyed_versions_do_not_count(cloud: Cloud, capsys) -> None:
-    v1 = cloud.store.add_version(PROJECT, SECRET)
-    cloud.store.add_version(PROJECT, SECRET, "DESTROYED")
-    cloud.store.set_state(PROJECT, SECRET, v1, "DISABLED")
+@pytest.mark.parametrize("newest", ["DISABLED", "DESTROYED"])
+def test_latest_must_be_enabled_even_when_an_older_version_is(
+    cloud: Cloud, capsys, newest: str
+) -> None:
+    """Secret Manager's `latest` is the newest version in any state: an older ENABLED one
+    would not reach the job."""
+    cloud.store.add_version(PROJECT, SECRET)
+    cloud.store.add_version(PROJECT, SECRET, newest)
     assert cloud.main("--outputs", cloud.outputs_file) == 3
-    assert ADD_VERSION in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"newest version 2 is {newest}" in err
+    assert ADD_VERSION in err
     assert cloud.world.executions == {}
 
 
-def test_reads_every_page_of_enabled_versions(cloud: Cloud) -> None:
-    for state in ("ENABLED", "DISABLED", "ENABLED", "ENABLED", "DESTROYED"):
+def test_a_new_version_after_a_disabled_one_is_used(cloud: Cloud) -> None:
+    cloud.store.add_version(PROJECT, SECRET, "DISABLED")
+    cloud.store.add_version(PROJECT, SECRET)
+    assert cloud.main("--outputs", cloud.outputs_file) == 0
+    assert len(cloud.world.executions) == 1
+
+
+def test_reads_every_page_of_versions(cloud: Cloud) -> None:
+    states = ("ENABLED", "DISABLED", "ENABLED", "ENABLED", "DESTROYED")
+    for state in states:
         cloud.store.add_version(PROJECT, SECRET, state)
-    cloud.store.page_size = 1
-    found = first_admin.enabled_versions(
+    cloud.store.page_size = 2
+    found = first_admin.secret_versions(
         authorized_session("secretmanager"),
         base=cloud.secret_manager, project=PROJECT, secret=SECRET,
     )  # fmt: skip
-    assert found == [f"projects/{PROJECT}/secrets/{SECRET}/versions/{n}" for n in (4, 3, 1)]
-    assert len(cloud.store.calls) == 3  # one page each, newest first
+    assert found == dict(enumerate(states, start=1))
+    assert len(cloud.store.calls) == 3  # 2 + 2 + 1: every page was read
 
 
 def test_a_failed_execution_is_named_with_its_logs(cloud: Cloud, capsys) -> None:
