@@ -14,7 +14,7 @@ CONTEXT = {
     "inputs.stack": "prod", "inputs.environment": "prod", "github.sha": SHA,
     "github.token": "ghs_token", "needs.image.outputs.image": IMAGE,
     "vars.PULUMI_BACKEND_URL": "gs://state", "vars.PULUMI_SECRETS_PROVIDER": "gcpkms://k",
-    "inputs.revision": "previous",
+    "inputs.revision": "previous", "inputs.ignore_error_budget": "false",
 }  # fmt: skip
 CANDIDATE = {"skip": "false", "first_deploy": "false", "smoke_url": "https://c.example"}
 
