@@ -12,6 +12,7 @@ traceparent, so a log line and its trace are one click apart in Cloud Logging.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.apps import AppConfig
@@ -23,6 +24,7 @@ from opentelemetry import trace
 from config.env import env_str
 
 CLOUD_TRACE_OTLP = "https://telemetry.googleapis.com/v1/traces"
+logger = logging.getLogger(__name__)
 
 
 def sample_rate() -> float:
@@ -73,11 +75,22 @@ def start_tracing() -> None:
         resource=resource, sampler=ParentBased(TraceIdRatioBased(sample_rate()))
     )
     endpoint = env_str("DJANGO_TRACE_ENDPOINT")
-    exporter = OTLPSpanExporter(
-        endpoint=endpoint or CLOUD_TRACE_OTLP,
-        session=None if endpoint else _google_session(),
-        timeout=5,
-    )
+    session = None
+    if not endpoint:
+        import google.auth.exceptions
+
+        try:
+            session = _google_session()
+        except google.auth.exceptions.DefaultCredentialsError:
+            # Cloud Run always has the runtime identity; without credentials this is a run
+            # elsewhere with production settings. Tracing is observability: the app serves
+            # without it instead of refusing to start.
+            logger.warning(
+                "tracing off: no Google credentials for Cloud Trace "
+                "(set DJANGO_TRACE_ENDPOINT for a local OTLP collector, or run with ADC)"
+            )
+            return
+    exporter = OTLPSpanExporter(endpoint=endpoint or CLOUD_TRACE_OTLP, session=session, timeout=5)
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     DjangoInstrumentor().instrument(tracer_provider=provider, middleware_position=0)

@@ -349,3 +349,19 @@ def test_a_backend_without_armor_is_refused():
     found = violations("armor-on-every-backend", resource_args("prod", BACKEND, name, props))
     assert found
     assert "Cloud Armor" in found[0]
+
+
+def test_a_prod_replica_needs_protection_but_cannot_have_its_own_backups():
+    # Cloud SQL read replicas take no backups of their own; the primary's are checked.
+    run = run_program("prod", {"disasterRecovery": {"enabled": True, "backupLocation": "eu"}})
+    replica = run.named("dr-instance")
+    props = copy.deepcopy(replica.inputs)
+    assert props["masterInstanceName"]
+    assert (
+        violations("prod-database-protected", resource_args("prod", SQL, replica.name, props)) == []
+    )
+    _break_sql(props, "deletionProtection", False)
+    assert violations("prod-database-protected", resource_args("prod", SQL, replica.name, props))
+    primary = copy.deepcopy(run.named("database-instance").inputs)
+    _break_sql(primary, "settings.backupConfiguration.enabled", False)
+    assert violations("prod-database-protected", resource_args("prod", SQL, "primary", primary))

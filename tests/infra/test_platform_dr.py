@@ -11,10 +11,13 @@ from stack_config import ConfigError
 SQL = "gcp:sql/databaseInstance:DatabaseInstance"
 
 
-def test_committed_stacks_declare_one_instance_and_no_objectives(runs: dict[str, ProgramRun]):
+def test_committed_stacks_declare_a_replica_exactly_when_they_turn_dr_on(
+    runs: dict[str, ProgramRun],
+):
     for run in runs.values():
-        assert len(run.of_type(SQL)) == 1, run.stack
-        assert "disasterRecovery" not in run.outputs
+        on = run.outputs["capabilities"]["disasterRecovery"] is not None
+        assert len(run.of_type(SQL)) == (2 if on else 1), run.stack
+        assert ("disasterRecovery" in run.outputs) is on
 
 
 def test_prod_replica_mirrors_the_primary_in_another_region():

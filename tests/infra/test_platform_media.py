@@ -18,10 +18,13 @@ def prod_media() -> ProgramRun:
     return run_program("prod", {"media": {"enabled": True, "nearlineAfterDays": 90}})
 
 
-def test_committed_stacks_have_no_media_bucket(runs: dict[str, ProgramRun]):
+def test_committed_stacks_have_a_bucket_exactly_when_they_turn_media_on(
+    runs: dict[str, ProgramRun],
+):
     for run in runs.values():
-        assert run.of_type(BUCKET) == [], run.stack
-        assert "mediaBucket" not in run.outputs
+        on = run.outputs["capabilities"]["media"] is not None
+        assert len(run.of_type(BUCKET)) == (1 if on else 0), run.stack
+        assert ("mediaBucket" in run.outputs) is on
 
 
 def test_bucket_is_private_versioned_and_cleaned_up(prod_media: ProgramRun):

@@ -34,13 +34,18 @@ def policies(run: ProgramRun, prefix: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_committed_stacks_turn_nothing_optional_on(runs: dict[str, ProgramRun]):
+def test_committed_stacks_declare_slos_and_audit_exactly_when_turned_on(
+    runs: dict[str, ProgramRun],
+):
     for run in runs.values():
-        for kind in (SLO, AUDIT, LOG_METRIC, BUCKET_CONFIG):
-            assert run.of_type(kind) == [], (run.stack, kind)
-        assert not policies(run, "slo-")
-        assert not policies(run, "audit-")
-        assert "sloNames" not in run.outputs
+        slo_on = run.outputs["capabilities"]["slo"] is not None
+        audit_on = run.outputs["capabilities"]["audit"] is not None
+        assert bool(run.of_type(SLO)) is slo_on, run.stack
+        assert bool(policies(run, "slo-")) is slo_on, run.stack
+        assert ("sloNames" in run.outputs) is slo_on
+        for kind in (AUDIT, LOG_METRIC, BUCKET_CONFIG):
+            assert bool(run.of_type(kind)) is audit_on, (run.stack, kind)
+        assert bool(policies(run, "audit-")) is audit_on, run.stack
 
 
 def test_slos_measure_the_service_requests(prod_on: ProgramRun):

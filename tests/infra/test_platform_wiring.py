@@ -57,10 +57,19 @@ def test_the_migration_job_gets_none_of_them(all_on: ProgramRun):
     assert PLATFORM_ENV & set(_env(all_on, JOB)) == set()
 
 
-def test_committed_stacks_set_none_of_them(run: ProgramRun):
-    assert PLATFORM_ENV & set(_env(run, SERVICE)) == set()
-    assert "vpcAccess" not in one(run, SERVICE).inputs["template"]
-    assert "roles/cloudtrace.agent" not in _runtime_roles(run)
+SECTION_ENV = {
+    "media": {"DJANGO_MEDIA_BUCKET", "DJANGO_MEDIA_URL_SECONDS"},
+    "cache": {"DJANGO_CACHE_URL", "DJANGO_CACHE_PASSWORD"},
+    "tracing": {"DJANGO_TRACE_SAMPLE_RATE"},
+}
+
+
+def test_committed_stacks_set_exactly_what_they_turn_on(run: ProgramRun):
+    on = {key for key, summary in run.outputs["capabilities"].items() if summary}
+    expected = set().union(*(names for key, names in SECTION_ENV.items() if key in on))
+    assert PLATFORM_ENV & set(_env(run, SERVICE)) == expected
+    assert ("vpcAccess" in one(run, SERVICE).inputs["template"]) is ("cache" in on)
+    assert ("roles/cloudtrace.agent" in _runtime_roles(run)) is ("tracing" in on)
 
 
 def test_reserved_names_cover_what_the_sections_set(all_on: ProgramRun):
@@ -85,7 +94,8 @@ def test_platform_environment_values():
         "DJANGO_CACHE_URL": "redis://10.8.0.3:6379/0",
         "DJANGO_TRACE_SAMPLE_RATE": "0.25",
     }
-    assert platform_environment(load_stack_config_for("dev", {}), None) == {}
+    all_off = {section: {"enabled": False} for section in ALL_ON}
+    assert platform_environment(load_stack_config_for("dev", all_off), None) == {}
 
 
 def test_cache_on_gives_the_service_private_egress_to_the_cache_network(all_on: ProgramRun):
@@ -124,9 +134,10 @@ def test_disaster_recovery_puts_backups_in_another_location(
     default = run_program("prod", {"disasterRecovery": {"enabled": True}})
     backups = default.named("database-instance").inputs["settings"]["backupConfiguration"]
     assert backups["location"] == "europe-west4"  # the replica's region
-    for run in runs.values():
-        settings = run.named("database-instance").inputs["settings"]
-        assert "location" not in settings["backupConfiguration"], run.stack
+    for stack, run in runs.items():
+        dr = load_stack_config_for(stack, {}).disaster_recovery
+        backups = run.named("database-instance").inputs["settings"]["backupConfiguration"]
+        assert backups.get("location") == (dr.backups_in if dr.enabled else None), stack
 
 
 def test_front_door_domains_are_allowed_hosts():

@@ -10,7 +10,6 @@ from tests.infra.conftest import (
     SA_IAM,
     SECRET_IAM,
     SERVICE,
-    SQL,
     one,
 )
 
@@ -55,7 +54,7 @@ def test_registry_has_immutable_tags_scanning_and_cleanup(run: ProgramRun):
 
 
 def test_cloud_sql_is_tls_only_connector_only_and_explicitly_sized(run: ProgramRun):
-    instance = one(run, SQL).inputs
+    instance = run.named("database-instance").inputs
     settings = instance["settings"]
     assert int(instance["databaseVersion"].split("_")[1]) >= 16
     assert settings["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY"
@@ -73,7 +72,7 @@ def test_cloud_sql_is_tls_only_connector_only_and_explicitly_sized(run: ProgramR
 
 
 def test_prod_database_is_regional_protected_and_recoverable(runs: dict[str, ProgramRun]):
-    instance = one(runs["prod"], SQL).inputs
+    instance = runs["prod"].named("database-instance").inputs
     settings = instance["settings"]
     assert settings["availabilityType"] == "REGIONAL"
     assert instance["deletionProtection"] is True
@@ -87,10 +86,10 @@ def test_prod_database_is_regional_protected_and_recoverable(runs: dict[str, Pro
 
 
 def test_dev_is_small_and_disposable(runs: dict[str, ProgramRun]):
-    settings = one(runs["dev"], SQL).inputs["settings"]
+    settings = runs["dev"].named("database-instance").inputs["settings"]
     assert settings["availabilityType"] == "ZONAL"
     assert settings["tier"] == "db-g1-small"
-    assert one(runs["dev"], SQL).inputs["deletionProtection"] is False
+    assert runs["dev"].named("database-instance").inputs["deletionProtection"] is False
 
 
 def test_db_password_is_generated_and_only_reaches_run_as_a_secret(run: ProgramRun):
@@ -166,7 +165,9 @@ def test_runtime_identity_is_dedicated_and_minimal(run: ProgramRun):
     runtime_roles = {
         r.inputs["role"] for r in run.of_type(PROJECT_IAM) if "-runtime@" in r.inputs["member"]
     }
-    assert runtime_roles == {"roles/cloudsql.client"}
+    # Tracing adds the one role it needs (stack file: tracing.enabled).
+    tracing = run.outputs["capabilities"]["tracing"] is not None
+    assert runtime_roles == {"roles/cloudsql.client", *(["roles/cloudtrace.agent"] * tracing)}
     service = one(run, SERVICE).inputs
     assert service["template"]["serviceAccount"].startswith("django-app-runtime@")
     assert (

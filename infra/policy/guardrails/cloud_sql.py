@@ -42,6 +42,10 @@ def validate_prod_protected(args: ResourceValidationArgs, report: ReportViolatio
         "settings.backupConfiguration.enabled": True,
         "settings.backupConfiguration.pointInTimeRecoveryEnabled": True,
     }
+    if dig(args.props, "masterInstanceName"):
+        # A read replica (disasterRecovery) cannot have backups or PITR of its own: Cloud
+        # SQL takes them on the primary, which this policy checks. Protection still applies.
+        required = {key: value for key, value in required.items() if "backup" not in key}
     for path, wanted in required.items():
         actual = dig(args.props, path)
         if actual is not wanted:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import subprocess
 import sys
 import threading
 import time
@@ -163,3 +164,27 @@ def test_off_without_a_rate(monkeypatch: pytest.MonkeyPatch):
     settings = runpy.run_module("config.settings.production")
     assert settings["MIDDLEWARE"][:2] == ["config.tracing.LogTraceBridge",
                                           "core.middleware.RequestLogMiddleware"]  # fmt: skip
+
+
+def test_without_google_credentials_the_app_starts_untraced_and_says_so(tmp_path):
+    # Production settings off Cloud Run (no metadata server, no ADC): tracing is
+    # observability, so the process starts and logs one WARNING instead of refusing.
+    env = production_settings_env(DJANGO_TRACE_SAMPLE_RATE="1")
+    env.pop("DJANGO_TRACE_ENDPOINT", None)
+    env |= {
+        "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "absent.json"),
+        "NO_GCE_CHECK": "True",  # google-auth: do not probe a metadata server
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    code = (
+        "import django; django.setup();"
+        "from opentelemetry import trace;"
+        "print('provider', type(trace.get_tracer_provider()).__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd="app", env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "tracing off: no Google credentials" in done.stdout + done.stderr
+    assert "provider ProxyTracerProvider" in done.stdout  # nothing installed
