@@ -108,7 +108,7 @@ def budget_slo(outputs: StackOutputs, policy: Policy, *, shifting: bool) -> tupl
     if policy.min_error_budget_remaining is None:
         return None, ""
     if not shifting:
-        return None, "no stable revision to shift from (first deploy or re-run)"
+        return None, "no stable revision to shift from: first deploy or re-run"
     names = outputs.raw.get("sloNames")
     if names is None:
         return None, "the stack exports no sloNames yet"

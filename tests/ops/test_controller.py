@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from ops.clients.monitoring import WindowStats
 from ops.release.controller import Clock, RolloutPlan, run_rollout, summary
 from ops.release.gates import Policy
+from ops.release.outputs import OutputError, StackOutputs
+from ops.release.rollout import budget_slo
 
 RAW = {"steps": [10, 100], "bakeSeconds": 600, "minRequests": 50, "noData": "abort",
        "ingestionDelaySeconds": 180, "maxErrorRate": 0.01, "maxLatencyP95Ms": 1000,
@@ -212,3 +216,15 @@ def test_a_floor_without_an_slo_is_not_consulted_and_says_why() -> None:
     assert "Error budget >= 25.0%: not consulted (the stack exports no sloNames yet)" in summary(
         p, result
     )
+
+
+def test_which_slo_the_rollout_consults() -> None:
+    floor = budget_plan().policy
+    outputs = StackOutputs(raw={"sloNames": {"availability": SLO, "latency": "l"}})
+    assert budget_slo(outputs, floor, shifting=True) == (SLO, "")
+    assert budget_slo(outputs, plan().policy, shifting=True) == (None, "")  # no floor
+    assert budget_slo(outputs, floor, shifting=False)[1].startswith("no stable revision")
+    assert budget_slo(StackOutputs(raw={}), floor, shifting=True) == (
+        None, "the stack exports no sloNames yet")  # fmt: skip
+    with pytest.raises(OutputError, match=r"sloNames .* needs the availability SLO's name"):
+        budget_slo(StackOutputs(raw={"sloNames": {"latency": "l"}}), floor, shifting=True)
