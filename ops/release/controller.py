@@ -192,7 +192,7 @@ def _abort(result: RolloutResult, actions: TrafficActions, percent: int, why: st
 class _NoBudget:
     """A plan naming an SLO needs a budget source; reaching this is a bug."""
 
-    def budget_remaining(self, *, slo: str, at: float) -> float | None:
+    def budget_remaining(self, *, slo: str, at: float) -> float | None:  # pragma: no cover
         raise RuntimeError(f"no error budget source for {slo}")
 
 
