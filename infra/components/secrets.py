@@ -79,13 +79,15 @@ class Secrets(pulumi.ComponentResource):
             self.runtime_env.append(ref)
             self.migrator_env.append(ref)
         # Extra secrets are created empty; their values are added out of band (README), so
-        # the program does not own a version and revisions read `latest` at start.
+        # the program does not own a version: revisions read the stack file's pinned
+        # `version`, else `latest` at start.
         for extra in args.app_secrets:
             secret = self._secret(extra.secret_id, {"runtime": args.runtime_member})
             # Without `env` the secret exists (to receive its first value) but no revision
             # refers to it yet, so no deploy has to fail while it is empty.
             if extra.env is not None:
-                self.runtime_env.append(SecretEnv(extra.env, secret.secret_id, "latest"))
+                version = str(extra.version) if extra.version is not None else "latest"
+                self.runtime_env.append(SecretEnv(extra.env, secret.secret_id, version))
         # Only the admin job reads it (as the migrator), at `latest`: the operator adds the
         # value, so the program never holds the password, and a new version plus a rerun is
         # how a locked-out admin gets back in (RUNBOOK). The service never sees it.

@@ -96,7 +96,7 @@ class StackConfig(Strict):
     first_admin: FirstAdmin | None = None
     """The first superuser: a job and an empty password secret (README: first admin)."""
     app_secrets: tuple[AppSecret, ...] = ()
-    """Extra secrets ({secretId, env}) created empty; add a version before deploying."""
+    """Extra secrets ({secretId, env, version}) created empty; add a version before env."""
     app_env: dict[EnvName, Annotated[str, Field(max_length=32768)]] = Field(default_factory=dict)
     """Plain environment variables for the service and the job (NAME: "value")."""
 

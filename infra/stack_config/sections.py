@@ -252,6 +252,16 @@ class AppSecret(Strict):
     """Secret Manager secret id."""
     env: EnvName | None = None
     """Variable the app reads it from; leave out until the secret has a value (RUNBOOK)."""
+    version: Annotated[int, Field(ge=1)] | None = None
+    """Version revisions read (absent: latest). Pinned, a rotation is a new revision and a
+    rollback returns to the old value; latest reaches old revisions as they scale out."""
+
+    @model_validator(mode="after")
+    def _version_needs_env(self) -> AppSecret:
+        if self.version is not None and self.env is None:
+            right = "a version is read only through env: add env (the variable's name) too"
+            raise RuleError([("version", self.version, right)])
+        return self
 
 
 Username = Annotated[str, Text(r"[\w.@+-]{1,150}", "must be a Django username: 1-150 letters, digits, @.+-_")]  # noqa: E501  # fmt: skip

@@ -172,6 +172,8 @@ BAD: list[tuple[str, list[Edit], str]] = [
     ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: admin\n{{entry}}')], f'{NS}:firstAdmin.email is required but not set'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: django-superuser-password\n{{entry}}')], f"{NS}:appSecrets[0].secretId = 'django-superuser-password' is invalid: declared twice or owned by the program"),
     ('prod', [(f'  {NS}:access:', f'  {NS}:appEnv:\n    DB_LOCK_TIMEOUT_MS: "0"\n{{entry}}')], 'is set by the program itself'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: sentry-dsn\n      version: 2\n{{entry}}')], f'{NS}:appSecrets[0].version = 2 is invalid: a version is read only through env'),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: sentry-dsn\n      env: SENTRY_DSN\n      version: latest\n{{entry}}')], f"{NS}:appSecrets[0].version = 'latest'"),
 ]  # fmt: skip
 
 # Unusual but valid: each must plan.
@@ -198,4 +200,5 @@ GOOD: list[tuple[str, list[Edit]]] = [
     ('prod', [(f'  {NS}:access:', f'  {NS}:disasterRecovery:\n    enabled: true\n    backupLocation: eu\n  {NS}:tracing:\n    enabled: true\n    sampleRate: 0.05\n  {NS}:cache:\n    enabled: true\n    network: shared-vpc\n    subnetwork: run-egress\n{{entry}}')]),
     ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: ops.admin@acme\n    email: ops@acme.example\n{{entry}}')]),
     ('prod', [('    maxInstances:', '    dbStatementTimeoutMs: 30000\n    dbLockTimeoutMs: 500\n{entry}'), ('    maxRetries:', '    lockTimeoutMs: 60000\n    statementTimeoutMs: 600000\n{entry}')]),
+    ('prod', [(f'  {NS}:access:', f'  {NS}:appSecrets:\n    - secretId: django-email-url\n      env: DJANGO_EMAIL_URL\n      version: 3\n{{entry}}')]),
 ]  # fmt: skip

@@ -76,3 +76,21 @@ def test_database_limits_reach_postgres_as_the_app_reads_them(monkeypatch):
     monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "9000")
     monkeypatch.setenv("DB_LOCK_TIMEOUT_MS", "700")
     assert session_options() == "-c statement_timeout=9000 -c lock_timeout=700"
+
+
+def test_a_pinned_app_secret_version_is_what_revisions_read_and_names_them():
+    # A rotation is a new revision (a changed template under the same name is refused by
+    # Cloud Run), and rolling back returns to the revision that reads the old version.
+    def revision(version: int | None) -> tuple[object, str]:
+        entry = {"secretId": "django-email-url", "env": "DJANGO_EMAIL_URL"}
+        run = run_program(
+            "prod", {"appSecrets": [entry | ({"version": version} if version else {})]}
+        )
+        env = env_of(one(run, SERVICE).inputs["template"]["containers"][0])
+        return env["DJANGO_EMAIL_URL"], run.outputs["latestRevision"]
+
+    (ref2, name2), (ref3, name3), (latest, name_latest) = revision(2), revision(3), revision(None)
+    assert ref2 == {"secret": "django-email-url", "version": "2"}
+    assert ref3 == {"secret": "django-email-url", "version": "3"}
+    assert latest == {"secret": "django-email-url", "version": "latest"}
+    assert len({name2, name3, name_latest}) == 3
