@@ -8,8 +8,14 @@ from tests.workflows.conftest import triggers
 
 def test_cd_deploys_exactly_the_mapped_branches_after_ci(workflows) -> None:
     cd = workflows["cd.yml"]
-    assert set(triggers(cd)) == {"push"}
+    assert set(triggers(cd)) == {"push", "workflow_dispatch"}
     assert triggers(cd)["push"]["branches"] == ["develop", "homolog", "main"]
+    # A manual run carries only the error-budget override: no stack, ref or image to choose,
+    # so it releases the branch it runs on through the same CI -> mapping -> deploy path.
+    dispatch_inputs = triggers(cd)["workflow_dispatch"]["inputs"]
+    assert set(dispatch_inputs) == {"ignore_error_budget"}
+    assert dispatch_inputs["ignore_error_budget"]["type"] == "boolean"
+    assert dispatch_inputs["ignore_error_budget"]["default"] is False
     assert set(BRANCH_TARGETS) == {"develop", "homolog", "main"}
     assert {b: (t.stack, t.environment) for b, t in BRANCH_TARGETS.items()} == {
         "develop": ("dev", "dev"), "homolog": ("staging", "staging"), "main": ("prod", "prod"),
