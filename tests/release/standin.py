@@ -75,6 +75,8 @@ class StandinStack:
             raise RuntimeError(f"error: 409 ConflictError: {exc}") from exc
         if self.die_on_up == self.ups:
             raise RunnerDied(f"runner killed during up #{self.ups} of {self.name}")
+        for slo in (run.outputs.get("sloNames") or {}).values():
+            self._world.create_slo(slo)
         self._state.write_text(json.dumps(run.outputs, default=str))
         self._lock.unlink()
 

@@ -85,6 +85,9 @@ class World:
     objects: dict[str, bytes] = field(default_factory=dict)  # the state bucket
     # SLO name -> [(since epoch, fraction of the error budget left)], in time order
     slo_budgets: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    # SLOs some `pulumi up` created: a new SLO starts with its whole budget (1.0). Created
+    # once, as Pulumi does; one deleted by hand afterwards (slo_budgets cleared) stays gone.
+    created_slos: set[str] = field(default_factory=set)
     api_calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -161,6 +164,11 @@ class World:
         if rev and revision != found.latest:
             rate = max(rate, self.stable_error_rate)
         return requests, int(requests * rate + 0.5)
+
+    def create_slo(self, name: str) -> None:
+        if name not in self.created_slos:
+            self.created_slos.add(name)
+            self.slo_budgets.setdefault(name, [(0.0, 1.0)])
 
     def budget_points(self, slo: str, start: float, end: float) -> list[tuple[float, float]]:
         """One (time, budget left) a minute in [start, end] as far as ingested, newest first,
