@@ -19,7 +19,6 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from opentelemetry import trace
 
 from config.env import env_str
 
@@ -51,7 +50,10 @@ def _google_session():
 
 def start_tracing() -> None:
     """Install the tracer provider and instrument Django and psycopg (once per process tree:
-    gunicorn preloads the app, and the batch exporter restarts its thread after each fork)."""
+    gunicorn preloads the app, and the batch exporter restarts its thread after each fork).
+    OpenTelemetry is imported here, not at module level: production settings import this
+    module for sample_rate() on every start, traced or not (make bench: ~5 ms)."""
+    from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
         OTLPSpanExporter,
     )
@@ -112,10 +114,13 @@ class LogTraceBridge:
     """Gives core's request log the current span's trace (see the module docstring)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from opentelemetry import trace
+
         self.get_response = get_response
+        self._current_span = trace.get_current_span
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        span = trace.get_current_span().get_span_context()
+        span = self._current_span().get_span_context()
         if span.is_valid:
             flags = int(span.trace_flags)
             request.META["HTTP_TRACEPARENT"] = (

@@ -188,3 +188,20 @@ def test_without_google_credentials_the_app_starts_untraced_and_says_so(tmp_path
     assert done.returncode == 0, done.stderr[-2000:]
     assert "tracing off: no Google credentials" in done.stdout + done.stderr
     assert "provider ProxyTracerProvider" in done.stdout  # nothing installed
+
+
+def test_tracing_off_imports_no_opentelemetry_at_start():
+    # Production settings import config.tracing on every start; untraced stacks must not
+    # pay for OpenTelemetry's import (make bench: cold start).
+    env = production_settings_env() | {"PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("DJANGO_TRACE_SAMPLE_RATE", None)
+    code = (
+        "import django, sys; django.setup();"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd="app", env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
