@@ -84,6 +84,13 @@ def test_the_image_migrates_serves_and_drains_as_cloud_run_runs_it(
         cmdline = podman("exec", name, "cat", "/proc/1/cmdline").stdout.split("\0")
         assert re.search(r"^Uid:\s+10001\s", status, re.M), status
         assert any(part.endswith("gunicorn") for part in cmdline), cmdline
+        # Every module of the app has its bytecode in the image (nothing compiled at start).
+        uncompiled = podman(
+            "exec", name, "python", "-c",
+            "import importlib.util as u, pathlib as p; print(*[f for f in p.Path('/app').rglob"
+            "('*.py') if '.venv' not in f.parts and not p.Path(u.cache_from_source(f)).exists()])",
+        ).stdout.split()  # fmt: skip
+        assert uncompiled == [], uncompiled[:20]
 
         probe = {"Host": "169.254.1.1:8080"}  # Cloud Run's probes: plain HTTP, any host
         live = requests.get(f"{base}/health/live/", headers=probe, timeout=5)
