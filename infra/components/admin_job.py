@@ -17,15 +17,12 @@ import pulumi
 from pulumi_gcp import cloudrunv2
 
 from components import PROJECT, child_opts
+from components.migration_job import database_job_template
 from components.secrets import SecretEnv
 
 COMMAND = ("python", "manage.py", "ensure_superuser")
 # One statement and a password hash: minutes would already mean something is wrong.
 TIMEOUT_SECONDS = 300
-
-_Env = cloudrunv2.JobTemplateTemplateContainerEnvArgs
-_Source = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs
-_SecretRef = cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs
 
 
 @dataclass(frozen=True)
@@ -47,20 +44,6 @@ class AdminJobArgs:
     deletion_protection: bool
 
 
-def container_env(
-    env: Mapping[str, pulumi.Input[str]], secret_env: tuple[SecretEnv, ...]
-) -> list[cloudrunv2.JobTemplateTemplateContainerEnvArgs]:
-    plain = [_Env(name=key, value=value) for key, value in env.items()]
-    secret = [
-        _Env(
-            name=ref.env,
-            value_source=_Source(secret_key_ref=_SecretRef(secret=ref.secret, version=ref.version)),
-        )
-        for ref in secret_env
-    ]
-    return plain + secret
-
-
 class AdminJob(pulumi.ComponentResource):
     """One task, no retries: a refused password (Django's validators) fails the same way
     every time, and the operator reads the one execution's log instead of three."""
@@ -78,38 +61,15 @@ class AdminJob(pulumi.ComponentResource):
             location=args.region,
             name=args.job_name,
             deletion_protection=args.deletion_protection,
-            template=cloudrunv2.JobTemplateArgs(
-                task_count=1,
-                parallelism=1,
-                template=cloudrunv2.JobTemplateTemplateArgs(
-                    service_account=args.service_account,
-                    max_retries=0,
-                    timeout=f"{TIMEOUT_SECONDS}s",
-                    containers=[
-                        cloudrunv2.JobTemplateTemplateContainerArgs(
-                            image=args.image,
-                            commands=[COMMAND[0]],
-                            args=list(COMMAND[1:]),
-                            envs=container_env(env, args.secret_env),
-                            resources=cloudrunv2.JobTemplateTemplateContainerResourcesArgs(
-                                limits={"cpu": "1", "memory": "512Mi"}
-                            ),
-                            volume_mounts=[
-                                cloudrunv2.JobTemplateTemplateContainerVolumeMountArgs(
-                                    name="cloudsql", mount_path="/cloudsql"
-                                )
-                            ],
-                        )
-                    ],
-                    volumes=[
-                        cloudrunv2.JobTemplateTemplateVolumeArgs(
-                            name="cloudsql",
-                            cloud_sql_instance=cloudrunv2.JobTemplateTemplateVolumeCloudSqlInstanceArgs(
-                                instances=[args.connection_name]
-                            ),
-                        )
-                    ],
-                ),
+            template=database_job_template(
+                command=COMMAND,
+                image=args.image,
+                service_account=args.service_account,
+                connection_name=args.connection_name,
+                env=env,
+                secret_env=args.secret_env,
+                max_retries=0,
+                timeout_seconds=TIMEOUT_SECONDS,
             ),
             opts=child_opts(self, opts),
         )
