@@ -21,7 +21,7 @@ from components.cache import CacheArgs, RedisCache
 from components.database import Database, DatabaseArgs
 from components.disaster_recovery import CrossRegionReplica, ReplicaArgs
 from components.federation import FederationArgs, GithubFederation
-from components.front_door import FrontDoor, FrontDoorArgs
+from components.front_door import FrontDoor, FrontDoorArgs, candidate_domain
 from components.identity import Identity, IdentityArgs
 from components.media import MediaArgs, MediaBucket
 from components.migration_job import MigrationJob, MigrationJobArgs
@@ -258,8 +258,13 @@ monitoring = Monitoring(
 pulumi.export("projectId", project)
 pulumi.export("region", config.region)
 pulumi.export("serviceName", config.service_name)
-pulumi.export("serviceUrl", f"https://{config.service_host}")
-pulumi.export("candidateUrl", f"https://{config.candidate_host}")
+# With the front door, ingress refuses the run.app URLs: the door's hosts are the way in.
+if config.front_door.enabled:
+    pulumi.export("serviceUrl", f"https://{config.front_door.domains[0]}")
+    pulumi.export("candidateUrl", f"https://{candidate_domain(config.front_door.domains)}")
+else:
+    pulumi.export("serviceUrl", f"https://{config.service_host}")
+    pulumi.export("candidateUrl", f"https://{config.candidate_host}")
 pulumi.export("registryPath", config.registry_path)
 pulumi.export("image", config.image)
 pulumi.export("latestRevision", latest_revision if service_declared else None)

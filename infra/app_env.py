@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components.cache import cache_env
+from components.front_door import candidate_domain
 from components.media import media_env
 from stack_config import StackConfig
 
@@ -14,12 +15,14 @@ CONTAINER_PORT = 8080
 
 def allowed_hosts(config: StackConfig) -> list[str]:
     """The deterministic URL, the candidate tag's URL, the custom domain and the front
-    door's domains (the load balancer forwards their Host header unchanged)."""
+    door's domains and its candidate host (the load balancer forwards the Host header
+    unchanged)."""
     hosts = [config.service_host, config.candidate_host]
     if config.custom_domain:
         hosts.append(config.custom_domain)
     if config.front_door.enabled:
         hosts.extend(config.front_door.domains)
+        hosts.append(candidate_domain(config.front_door.domains))
     return list(dict.fromkeys(hosts))
 
 

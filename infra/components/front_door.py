@@ -5,6 +5,12 @@ HTTPS proxy with a Google-managed certificate -> a global address on 443; port 8
 redirects to HTTPS. Cloud Armor refuses what Google's preconfigured WAF rules match (403)
 and throttles each client IP (429). CDN caches only responses the app marks public
 (USE_ORIGIN_HEADERS): WhiteNoise's hashed /static/ files, never a page with a session.
+
+The candidate route: with ingress limited to the load balancer, Cloud Run's tag URL
+(candidate---<service>...run.app) no longer answers the release's smoke test, so the door
+also serves `candidate.<first domain>` through a second serverless NEG on the `candidate`
+tag, behind its own backend (same Cloud Armor policy, never CDN: a candidate's replies must
+not be cached for anyone) and the same certificate.
 """
 
 from __future__ import annotations
@@ -21,6 +27,17 @@ from components.uptime import uptime_condition
 
 C = compute
 DEFAULT_RULE_PRIORITY = 2147483647  # Cloud Armor's default rule: the last one evaluated
+CANDIDATE_TAG = "candidate"  # the Cloud Run traffic tag the release gives the new revision
+
+
+def candidate_domain(domains: Sequence[str]) -> str:
+    """The host that reaches the candidate revision through the front door."""
+    return f"{CANDIDATE_TAG}.{domains[0]}"
+
+
+def certificate_domains(domains: Sequence[str]) -> list[str]:
+    """The certificate covers the door's domains and the candidate host."""
+    return list(dict.fromkeys([*domains, candidate_domain(domains)]))
 
 
 @dataclass(frozen=True)
@@ -100,14 +117,9 @@ class FrontDoor(pulumi.ComponentResource):
         o = child_opts(self, opts, depends_on=[api])
         prefix, p = args.service_name, args.project
         self.address = C.GlobalAddress(f"{name}-ip", project=p, name=f"{prefix}-lb-ip", opts=o)
-        neg = C.RegionNetworkEndpointGroup(
-            f"{name}-neg",
-            project=p,
-            name=f"{prefix}-neg",
-            region=args.region,
-            network_endpoint_type="SERVERLESS",
-            cloud_run=C.RegionNetworkEndpointGroupCloudRunArgs(service=args.service_name),
-            opts=o,
+        neg = self._neg(f"{name}-neg", f"{prefix}-neg", args, None, o)
+        candidate_neg = self._neg(
+            f"{name}-candidate-neg", f"{prefix}-candidate-neg", args, CANDIDATE_TAG, o
         )
         self.armor = C.SecurityPolicy(
             f"{name}-armor",
@@ -117,29 +129,31 @@ class FrontDoor(pulumi.ComponentResource):
             rules=armor_rules(args),
             opts=o,
         )
-        backend = C.BackendService(
-            f"{name}-backend",
-            project=p,
-            name=f"{prefix}-backend",
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            protocol="HTTPS",
-            backends=[C.BackendServiceBackendArgs(group=neg.id)],
-            security_policy=self.armor.id,
-            enable_cdn=args.cdn,
-            cdn_policy=C.BackendServiceCdnPolicyArgs(cache_mode="USE_ORIGIN_HEADERS")
-            if args.cdn
-            else None,
-            log_config=C.BackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
-            opts=o,
+        backend = self._backend(f"{name}-backend", f"{prefix}-backend", neg, args.cdn, p, o)
+        # Never cached: a candidate is smoke-tested for what it serves now, not what was.
+        candidate_backend = self._backend(
+            f"{name}-candidate-backend", f"{prefix}-candidate-backend", candidate_neg, False, p, o
         )
         url_map = C.URLMap(
-            f"{name}-urls", project=p, name=f"{prefix}-urls", default_service=backend.id, opts=o
+            f"{name}-urls",
+            project=p,
+            name=f"{prefix}-urls",
+            default_service=backend.id,
+            host_rules=[
+                C.URLMapHostRuleArgs(
+                    hosts=[candidate_domain(args.domains)], path_matcher=CANDIDATE_TAG
+                )
+            ],
+            path_matchers=[
+                C.URLMapPathMatcherArgs(name=CANDIDATE_TAG, default_service=candidate_backend.id)
+            ],
+            opts=o,
         )
         certificate = C.ManagedSslCertificate(
             f"{name}-cert",
             project=p,
             name=f"{prefix}-cert",
-            managed=C.ManagedSslCertificateManagedArgs(domains=list(args.domains)),
+            managed=C.ManagedSslCertificateManagedArgs(domains=certificate_domains(args.domains)),
             opts=o,
         )
         https = C.TargetHttpsProxy(
@@ -182,6 +196,49 @@ class FrontDoor(pulumi.ComponentResource):
                 opts=child_opts(self, opts),
             )
         self.register_outputs({"address": self.address.address})
+
+    def _neg(
+        self,
+        key: str,
+        name: str,
+        args: FrontDoorArgs,
+        tag: str | None,
+        opts: pulumi.ResourceOptions,
+    ) -> C.RegionNetworkEndpointGroup:
+        return C.RegionNetworkEndpointGroup(
+            key,
+            project=args.project,
+            name=name,
+            region=args.region,
+            network_endpoint_type="SERVERLESS",
+            cloud_run=C.RegionNetworkEndpointGroupCloudRunArgs(service=args.service_name, tag=tag),
+            opts=opts,
+        )
+
+    def _backend(
+        self,
+        key: str,
+        name: str,
+        neg: C.RegionNetworkEndpointGroup,
+        cdn: bool,
+        project: str,
+        opts: pulumi.ResourceOptions,
+    ) -> C.BackendService:
+        return C.BackendService(
+            key,
+            project=project,
+            name=name,
+            load_balancing_scheme="EXTERNAL_MANAGED",
+            protocol="HTTPS",
+            backends=[C.BackendServiceBackendArgs(group=neg.id)],
+            security_policy=self.armor.id,
+            enable_cdn=cdn,
+            cdn_policy=C.BackendServiceCdnPolicyArgs(cache_mode="USE_ORIGIN_HEADERS")
+            if cdn
+            else None,
+            log_config=C.BackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
+            opts=opts,
+        )
 
     def _rule(
         self,

@@ -1,13 +1,18 @@
 """The front door under mocks: HTTPS with a managed certificate, Cloud Armor attached (WAF +
-per-IP throttle), CDN on origin headers only, port 80 redirecting, uptime on the domain."""
+per-IP throttle), CDN on origin headers only, port 80 redirecting, uptime on the domain, and
+the candidate route (candidate.<first domain> -> the `candidate` tag) the smoke test uses."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mock_run import ProgramRun, run_program
+from ops.release.deploy_phase import run_phase
 from stack_config.platform import WAF_RULES
 
 DOOR = {"enabled": True, "domains": ["app.acme.example", "www.acme.example"]}
@@ -17,6 +22,8 @@ ARMOR = "gcp:compute/securityPolicy:SecurityPolicy"
 BACKEND = "gcp:compute/backendService:BackendService"
 RULE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
 UPTIME = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
+SERVICE = "gcp:cloudrunv2/service:Service"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +50,9 @@ def test_the_chain_from_address_to_service(prod_door: ProgramRun):
     assert backend["enableCdn"] is True
     assert backend["cdnPolicy"]["cacheMode"] == "USE_ORIGIN_HEADERS"
     cert = prod_door.named("front-door-cert").inputs
-    assert cert["managed"] == {"domains": ["app.acme.example", "www.acme.example"]}
+    assert cert["managed"] == {
+        "domains": ["app.acme.example", "www.acme.example", "candidate.app.acme.example"]
+    }
     https = prod_door.named("front-door-https").inputs
     assert https["sslCertificates"] == ["front-door-cert-id"]
     assert https["urlMap"] == "front-door-urls-id"
@@ -102,3 +111,79 @@ def test_uptime_follows_the_front_door(prod_door: ProgramRun):
         c.inputs["monitoredResource"]["labels"]["host"] for c in bootstrap.of_type(UPTIME)
     ]
     assert bootstrap.of_type(ARMOR)  # the door itself exists before the first deploy
+
+
+def test_the_candidate_route_reaches_the_tagged_revision_through_armor(prod_door: ProgramRun):
+    neg = prod_door.named("front-door-candidate-neg").inputs
+    assert neg["cloudRun"] == {"service": "django-app", "tag": "candidate"}
+    assert neg["networkEndpointType"] == "SERVERLESS"
+    assert neg["region"] == "europe-west1"
+    backend = prod_door.named("front-door-candidate-backend").inputs
+    assert backend["backends"] == [{"group": "front-door-candidate-neg-id"}]
+    assert backend["securityPolicy"] == "front-door-armor-id"
+    assert backend["enableCdn"] is False  # a candidate is never served from a cache
+    assert "cdnPolicy" not in backend
+    assert backend["loadBalancingScheme"] == "EXTERNAL_MANAGED"
+    urls = prod_door.named("front-door-urls").inputs
+    assert urls["defaultService"] == "front-door-backend-id"  # every other host: the service
+    (host_rule,) = urls["hostRules"]
+    assert host_rule["hosts"] == ["candidate.app.acme.example"]
+    (matcher,) = [m for m in urls["pathMatchers"] if m["name"] == host_rule["pathMatcher"]]
+    assert matcher["defaultService"] == "front-door-candidate-backend-id"
+    assert "pathRules" not in matcher
+    assert "routeRules" not in matcher
+
+
+def test_every_backend_has_armor(prod_door: ProgramRun):
+    backends = prod_door.of_type(BACKEND)
+    assert len(backends) == 2
+    assert {b.inputs["securityPolicy"] for b in backends} == {"front-door-armor-id"}
+
+
+def test_urls_follow_the_front_door(prod_door: ProgramRun, runs: dict[str, ProgramRun]):
+    # Ingress refuses the run.app URLs behind the door: the outputs name the door's hosts.
+    assert prod_door.outputs["serviceUrl"] == "https://app.acme.example"
+    assert prod_door.outputs["candidateUrl"] == "https://candidate.app.acme.example"
+    for run in runs.values():  # without the door: Cloud Run's own URL and its tag URL
+        service_url = run.outputs["serviceUrl"]
+        assert service_url.startswith("https://django-app-"), run.stack
+        assert service_url.endswith(".run.app"), run.stack
+        assert run.outputs["candidateUrl"] == service_url.replace(
+            "https://", "https://candidate---"
+        )
+
+
+def test_the_candidate_host_is_an_allowed_host(prod_door: ProgramRun):
+    (service,) = prod_door.of_type(SERVICE)
+    env = {e["name"]: e.get("value") for e in service.inputs["template"]["containers"][0]["envs"]}
+    assert "candidate.app.acme.example" in env["DJANGO_ALLOWED_HOSTS"].split(",")
+    origins = env["DJANGO_CSRF_TRUSTED_ORIGINS"].split(",")
+    assert "https://candidate.app.acme.example" in origins
+
+
+class _Stack:
+    """The only call the serve phase makes of a stack that already has its service."""
+
+    name = "prod"
+
+    def __init__(self, outputs: dict[str, Any]) -> None:
+        self._outputs = outputs
+
+    def outputs(self) -> dict[str, Any]:
+        return dict(self._outputs)
+
+
+def test_the_smoke_test_goes_through_the_front_door(prod_door: ProgramRun, tmp_path: Path):
+    """deploy.yml smokes the serve step's smoke_url, which is the candidateUrl output: with the
+    door on, the candidate route of the load balancer, not the unreachable tag URL."""
+    args = argparse.Namespace(phase="serve", previous=str(tmp_path / "candidate.json"),
+                              image="registry/app@sha256:" + "a" * 64, commit="b" * 40)  # fmt: skip
+    values = run_phase(args, _Stack(prod_door.outputs))  # pyright: ignore[reportArgumentType]
+    assert values == {"first_deploy": "false", "smoke_url": "https://candidate.app.acme.example"}
+    workflow = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text(encoding="utf-8"))
+    steps = [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
+    (smoke,) = [s for s in steps if "ops.release.smoke" in s.get("run", "")]
+    assert smoke["env"]["SMOKE_URL"] == "${{ steps.serve.outputs.smoke_url }}"
+    assert '--base-url "$SMOKE_URL"' in smoke["run"]
+    (serve,) = [s for s in steps if s.get("id") == "serve"]
+    assert "--phase serve" in serve["run"]
