@@ -26,7 +26,8 @@ PROVIDER_ID = "github-oidc"
 # (events, workflow that started the run, workflow file the job is defined in). A reusable
 # workflow's job reports its own file in job_workflow_ref and the caller in workflow_ref.
 DEPLOY_WORKFLOWS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("push",), "cd.yml", "deploy.yml"),
+    # workflow_dispatch: the error-budget override (RUNBOOK); same branch, CI and approval.
+    (("push", "workflow_dispatch"), "cd.yml", "deploy.yml"),
     (("workflow_dispatch",), "rollback.yml", "rollback.yml"),
     (("schedule", "workflow_dispatch"), "restore-drill.yml", "restore-drill.yml"),
 )

@@ -146,8 +146,14 @@ CASES: list[tuple[str, Any, set[str]]] = [
      lambda s: deploy(s, job_workflow_repository="evil/actions"), set()),
     ("push: cd.yml calling deploy.yml from another branch",
      lambda s: deploy(s, job_workflow_ref="refs/heads/feature/x"), set()),
-    ("workflow_dispatch of cd.yml/deploy.yml (deploys run only on push)",
-     lambda s: deploy(s, event_name="workflow_dispatch"), set()),
+    # The error-budget override: cd.yml run by hand on the branch (CI, mapping, approval).
+    ("workflow_dispatch of cd.yml/deploy.yml on the branch (error-budget override)",
+     lambda s: deploy(s, event_name="workflow_dispatch"), {"deployer"}),
+    ("workflow_dispatch of cd.yml/deploy.yml on another branch",
+     lambda s: deploy(s, event_name="workflow_dispatch", ref="refs/heads/feature/x"), set()),
+    ("workflow_dispatch of deploy.yml alone (not through cd.yml)",
+     lambda s: deploy(s, event_name="workflow_dispatch", workflow="deploy.yml",
+                      job_workflow=None), set()),
     ("schedule running rollback.yml", lambda s: deploy(
         s, event_name="schedule", workflow="rollback.yml", job_workflow=None), set()),
     ("push to another branch in the deploy environment",

@@ -165,7 +165,7 @@ BAD: list[tuple[str, list[Edit], str]] = [
     ('prod', [('    maxRetries:', '    statementTimeoutMs: 86400000\n{entry}')], f'{NS}:migrationJob.statementTimeoutMs = 86400000 is invalid: must be 0 or at most timeoutSeconds ('),
     ('prod', [('    maxRetries:', '    lockTimeout: 5000\n{entry}')], f'did you mean {NS}:migrationJob.lockTimeoutMs?'),
     ('dev', [('    steps:', '    minErrorBudgetRemaining: 0.2\n{entry}')], f'{NS}:rollout.minErrorBudgetRemaining = 0.2 is invalid: needs slo.enabled: true'),
-    ('prod', [('    steps:', '    minErrorBudgetRemaining: 1.5\n{entry}')], f'{NS}:rollout.minErrorBudgetRemaining = 1.5'),
+    ('staging', [('    steps:', '    minErrorBudgetRemaining: 1.5\n{entry}')], f'{NS}:rollout.minErrorBudgetRemaining = 1.5'),
     ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: site admin\n    email: admin@acme.example\n{{entry}}')], f"{NS}:firstAdmin.username = 'site admin' is invalid: must be a Django username"),
     ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    username: admin\n    email: admin\n{{entry}}')], f"{NS}:firstAdmin.email = 'admin' is invalid: must be an e-mail address"),
     ('prod', [(f'  {NS}:access:', f'  {NS}:firstAdmin:\n    user: admin\n    email: admin@acme.example\n{{entry}}')], f'did you mean {NS}:firstAdmin.username?'),
