@@ -30,7 +30,8 @@ from google.auth import exceptions as auth_exceptions
 from ops.clients.actions import write_summary
 from ops.clients.cloud_run import CloudRun, ExecutionState
 from ops.clients.endpoints import endpoint
-from ops.clients.google_api import GoogleApiError, HttpSession, call, wait_for
+from ops.clients.google_api import GoogleApiError, HttpSession, call
+from ops.release.migrate import did_not_succeed, execute
 from ops.release.outputs import OutputError, StackOutputs, load
 
 SECRET_MANAGER = "https://secretmanager.googleapis.com"  # noqa: S105 (a URL)
@@ -105,16 +106,9 @@ def run_admin_job(
     run: CloudRun, *, project: str, job: str, timeout: float, interval: float = 5.0,
     sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
 ) -> ExecutionState:  # fmt: skip
-    execution = run.start_job(job)
-    print(f"admin job {job}: started execution {execution}", flush=True)
-
-    def poll() -> ExecutionState | None:
-        state = run.execution(execution)
-        return state if state.done else None
-
-    done = wait_for(poll, what=f"admin job {job} execution {execution}", timeout=timeout,
-                    interval=interval, sleep=sleep, clock=clock)  # fmt: skip
-    if done.failed or done.cancelled or done.succeeded < 1:
+    done = execute(run, job, label="admin job", timeout=timeout, interval=interval,
+                   sleep=sleep, clock=clock)  # fmt: skip
+    if did_not_succeed(done):
         raise AdminJobError(
             f"admin job {job} execution {done.name} did not succeed (failed={done.failed}, "
             f"cancelled={done.cancelled}); its log says why (a password Django's validators "

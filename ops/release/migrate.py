@@ -31,20 +31,33 @@ class MigrationError(RuntimeError):
     """The execution finished without succeeding; the message names it and its logs."""
 
 
-def run_job(
-    run: CloudRun, job: str, *, timeout: float, interval: float = 10.0,
-    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+def execute(
+    run: CloudRun, job: str, *, label: str, timeout: float, interval: float,
+    sleep: Callable[[float], None], clock: Callable[[], float],
 ) -> ExecutionState:  # fmt: skip
+    """Start one execution of `job` and wait until it is done (succeeded or not)."""
     execution = run.start_job(job)
-    print(f"migration job {job}: started execution {execution}", flush=True)
+    print(f"{label} {job}: started execution {execution}", flush=True)
 
     def poll() -> ExecutionState | None:
         state = run.execution(execution)
         return state if state.done else None
 
-    done = wait_for(poll, what=f"migration job {job} execution {execution}", timeout=timeout,
+    return wait_for(poll, what=f"{label} {job} execution {execution}", timeout=timeout,
                     interval=interval, sleep=sleep, clock=clock)  # fmt: skip
-    if done.failed or done.cancelled or done.succeeded < 1:
+
+
+def did_not_succeed(state: ExecutionState) -> bool:
+    return bool(state.failed or state.cancelled or state.succeeded < 1)
+
+
+def run_job(
+    run: CloudRun, job: str, *, timeout: float, interval: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+) -> ExecutionState:  # fmt: skip
+    done = execute(run, job, label="migration job", timeout=timeout, interval=interval,
+                   sleep=sleep, clock=clock)  # fmt: skip
+    if did_not_succeed(done):
         raise MigrationError(
             f"migration job {job} execution {done.name} did not succeed (succeeded="
             f"{done.succeeded}, failed={done.failed}, cancelled={done.cancelled}); "
