@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ops.recovery.restore_drill import clone_name
+from ops.recovery.restore_drill import clone_name, steps_table
 
 
 @dataclass(frozen=True)
@@ -97,15 +97,10 @@ class CrossRegionReport:
 
 def summary_markdown(report: CrossRegionReport) -> str:
     p, o = report.plan, report.plan.objectives
-    lines = [
-        f"## Cross-region drill: `{p.project}/{p.instance}` -> `{p.scratch}` ({o.replica_region})",
-        "",
-        "| step | result | seconds | detail |",
-        "| --- | --- | ---: | --- |",
-    ]
-    for name, ok, seconds, detail in report.steps:
-        short = " ".join(detail.split())[:160].replace("|", "/")
-        lines.append(f"| {name} | {'ok' if ok else 'FAILED'} | {seconds:.0f} | {short} |")
+    title = (
+        f"## Cross-region drill: `{p.project}/{p.instance}` -> `{p.scratch}` ({o.replica_region})"
+    )
+    lines = steps_table(title, report.steps)
     rto, rpo = report.rto_seconds, report.rpo_seconds
     lag, age = report.replica_lag_seconds, report.backup_age_seconds
     lines += [

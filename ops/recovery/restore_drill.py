@@ -182,17 +182,19 @@ def run_drill(
     return report
 
 
-def summary_markdown(report: DrillReport, rto_target: float) -> str:
-    p = report.plan
-    lines = [
-        f"## Restore drill: `{p.project}/{p.instance}` -> `{p.clone}`",
-        "",
-        "| step | result | seconds | detail |",
-        "| --- | --- | ---: | --- |",
-    ]
-    for name, ok, seconds, detail in report.steps:
+def steps_table(title: str, steps: list[tuple[str, bool, float, str]]) -> list[str]:
+    """The job summary's heading and one row per drill step (both drills)."""
+    lines = [title, "", "| step | result | seconds | detail |", "| --- | --- | ---: | --- |"]
+    for name, ok, seconds, detail in steps:
         short = " ".join(detail.split())[:160].replace("|", "/")
         lines.append(f"| {name} | {'ok' if ok else 'FAILED'} | {seconds:.0f} | {short} |")
+    return lines
+
+
+def summary_markdown(report: DrillReport, rto_target: float) -> str:
+    p = report.plan
+    title = f"## Restore drill: `{p.project}/{p.instance}` -> `{p.clone}`"
+    lines = steps_table(title, report.steps)
     lines.append("")
     if report.rto_seconds is not None:
         verdict = "within" if report.rto_seconds <= rto_target else "OVER"
