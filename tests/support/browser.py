@@ -22,6 +22,21 @@ class Page:
     csp_violations: list[str]
 
 
+# Headless, as root in a container, and reaching only loopback: no background fetches,
+# component updates or lookups of Google's hosts (strace showed 108 DNS queries without).
+HEADLESS_LOOPBACK_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+)
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -34,17 +49,7 @@ def load(url: str, *, timeout: float = 90.0) -> Page:
         result = subprocess.run(
             [
                 browser,
-                "--headless",
-                "--no-sandbox",  # tests run as root in a container
-                "--disable-gpu",
-                "--no-first-run",
-                # Tests reach only loopback: no background fetches, component updates or
-                # lookups of Google's hosts (strace showed 108 DNS queries without these).
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+                *HEADLESS_LOOPBACK_FLAGS,
                 f"--user-data-dir={profile}",
                 "--enable-logging=stderr",
                 "--v=0",

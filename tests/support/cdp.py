@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.browser import chromium_path
+from tests.support.browser import HEADLESS_LOOPBACK_FLAGS, chromium_path
 
 
 class Chromium:
@@ -61,15 +61,7 @@ class Chromium:
             self._process = subprocess.Popen(
                 [
                     browser,
-                    "--headless",
-                    "--no-sandbox",  # tests run as root in a container
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--disable-quic",
-                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+                    *HEADLESS_LOOPBACK_FLAGS,
                     f"--user-data-dir={self._profile.name}",
                     "--remote-debugging-pipe",
                     *self._flags,
